@@ -1,0 +1,30 @@
+"""Start an isolated copy of the platform for a benchmark: private vhost, database, Redis prefix."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from tempfile import mkdtemp
+
+from tests.support.infra import RunInfra
+from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
+
+
+@contextlib.asynccontextmanager
+async def isolated_stack(
+    services: tuple[str, ...] = SERVICES, **env: str
+) -> AsyncIterator[tuple[RunInfra, dict[str, ServiceProcess]]]:
+    """Every service as its own process; everything is removed afterwards."""
+    infra = RunInfra()
+    await infra.create()
+    log_dir = Path(mkdtemp(prefix="bench-logs-"))
+    running: dict[str, ServiceProcess] = {}
+    try:
+        for name in services:
+            running[name] = start_service(name, infra.env(), log_dir, **env)
+        for process in running.values():
+            await wait_ready(process.base_url, timeout=120)
+        yield infra, running
+    finally:
+        for process in running.values():
+            process.terminate()
+        await infra.destroy()

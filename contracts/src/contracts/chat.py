@@ -1,0 +1,111 @@
+"""Events of a conversation turn."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from contracts.envelope import Event, Model
+
+
+class AttachmentRef(Model):
+    """A file the customer attached in this session."""
+
+    attachment_id: str
+    filename: str
+    content_type: str | None = None
+
+
+class Source(Model):
+    """A knowledge-base passage an answer cites."""
+
+    document_id: str
+    title: str
+    chunk_id: str
+    score: float
+    snippet: str
+    heading_path: list[str] = Field(default_factory=list)
+    source_url: str | None = None
+
+
+class ToolCall(Model):
+    """One tool invocation during a turn."""
+
+    name: str
+    status: Literal["ok", "error", "timeout", "skipped", "circuit_open"]
+    duration_ms: float
+    error: str | None = None
+
+
+class ChatMessageReceived(Event):
+    """A customer sent a message; `correlation_id` is the new turn's id."""
+
+    event_type: Literal["chat.message.received"] = "chat.message.received"
+    message_id: str = Field(description="The client's message id, for de-duplication.")
+    text: str
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+    customer_id: str | None = None
+    gateway_instance: str
+    session_seq: int = Field(default=0, description="Order of this message within its session.")
+    channel: str = "web"
+
+
+class AnswerDelta(Event):
+    """A streamed piece of an answer; `seq` is its frame's position in the session stream."""
+
+    event_type: Literal["answer.delta"] = "answer.delta"
+    seq: int
+    text: str
+
+
+class AnswerCompleted(Event):
+    """The full answer of a turn."""
+
+    event_type: Literal["answer.completed"] = "answer.completed"
+    seq: int = 0
+    text: str
+    sources: list[Source] = Field(default_factory=list)
+    escalated: bool = False
+    ticket_id: str | None = None
+    generator: str
+    confidence: float | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class TurnCompleted(Event):
+    """The whole turn, for memory and audit."""
+
+    event_type: Literal["turn.completed"] = "turn.completed"
+    customer_id: str | None = None
+    message_id: str
+    user_text: str
+    answer_text: str
+    sources: list[Source] = Field(default_factory=list)
+    tools_called: list[ToolCall] = Field(default_factory=list)
+    degraded: list[str] = Field(default_factory=list)
+    generator: str
+    escalated: bool = False
+    ticket_id: str | None = None
+    handled_by: Literal["assistant", "agent"] = "assistant"
+    started_at: datetime
+    completed_at: datetime
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    trace_id: str | None = None
+
+
+class AgentMessageSent(Event):
+    """A human agent replied to the customer."""
+
+    event_type: Literal["agent.message.sent"] = "agent.message.sent"
+    ticket_id: str
+    agent_id: str
+    customer_id: str | None = None
+    text: str
+    seq: int = 0
+
+
+class FramesAppended(Event):
+    """New frames for a session's client, up to `seq`; sent to the gateway instances holding it."""
+
+    event_type: Literal["session.frames.appended"] = "session.frames.appended"
+    seq: int

@@ -1,0 +1,146 @@
+"""WebSocket frames between a client and the gateway (see docs/websocket-protocol.md)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from contracts.chat import Source
+
+
+class ClientFrame(BaseModel):
+    """Base of frames a client sends: unknown fields are refused so typos surface early."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UserMessage(ClientFrame):
+    """The customer says something."""
+
+    type: Literal["user_message"]
+    client_message_id: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=8000)
+    attachments: list[str] = Field(default_factory=list, max_length=10)
+
+
+class Resume(ClientFrame):
+    """Send me every frame after `last_seq`, then live frames."""
+
+    type: Literal["resume"]
+    last_seq: int = Field(ge=0)
+
+
+class Ping(ClientFrame):
+    """Heartbeat; answered with `pong`."""
+
+    type: Literal["ping"]
+
+
+ClientFrameUnion = Annotated[UserMessage | Resume | Ping, Field(discriminator="type")]
+client_frame_adapter: TypeAdapter[UserMessage | Resume | Ping] = TypeAdapter(ClientFrameUnion)
+CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping"})
+
+
+class ServerFrame(BaseModel):
+    """Base of frames the server sends; `seq` orders them within the session."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = 0
+
+
+class Ack(ServerFrame):
+    """The message was accepted and a turn started."""
+
+    type: Literal["ack"] = "ack"
+    client_message_id: str
+    turn_id: str
+
+
+class Typing(ServerFrame):
+    """The assistant starts or stops composing."""
+
+    type: Literal["typing"] = "typing"
+    turn_id: str
+    state: Literal["on", "off"]
+
+
+class AnswerDeltaFrame(ServerFrame):
+    """A piece of the answer being streamed."""
+
+    type: Literal["answer_delta"] = "answer_delta"
+    turn_id: str
+    text: str
+
+
+class AnswerCompletedFrame(ServerFrame):
+    """The whole answer with its sources."""
+
+    type: Literal["answer_completed"] = "answer_completed"
+    turn_id: str
+    text: str
+    sources: list[Source] = Field(default_factory=list)
+    escalated: bool = False
+    ticket_id: str | None = None
+
+
+class Escalated(ServerFrame):
+    """The conversation is being handed to a human."""
+
+    type: Literal["escalated"] = "escalated"
+    ticket_id: str
+    reason: str
+    message: str
+    state: Literal["waiting", "assigned", "resolved"] = "waiting"
+
+
+class AgentMessage(ServerFrame):
+    """A human agent's reply."""
+
+    type: Literal["agent_message"] = "agent_message"
+    ticket_id: str
+    agent_id: str
+    text: str
+
+
+ErrorCode = Literal[
+    "bad_json",
+    "unknown_type",
+    "invalid_frame",
+    "frame_too_large",
+    "rate_limited",
+    "unauthorized",
+    "unavailable",
+    "internal",
+]
+
+
+class Error(ServerFrame):
+    """Something the client sent could not be handled; the connection stays open."""
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    detail: str
+    client_message_id: str | None = None
+    retry_after: float | None = None
+
+
+class Pong(ServerFrame):
+    """Heartbeat reply; `seq` is the session's latest frame, so a client can spot a gap."""
+
+    type: Literal["pong"] = "pong"
+
+
+ServerFrameUnion = Annotated[
+    Ack
+    | Typing
+    | AnswerDeltaFrame
+    | AnswerCompletedFrame
+    | Escalated
+    | AgentMessage
+    | Error
+    | Pong,
+    Field(discriminator="type"),
+]
+server_frame_adapter: TypeAdapter[
+    Ack | Typing | AnswerDeltaFrame | AnswerCompletedFrame | Escalated | AgentMessage | Error | Pong
+] = TypeAdapter(ServerFrameUnion)

@@ -1,0 +1,40 @@
+"""OpenTelemetry tracing: one provider per service, exporter chosen by settings."""
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+
+from support_core.settings import TelemetrySettings
+
+
+def _one_line(span: ReadableSpan) -> str:
+    return str(span.to_json(indent=None)) + "\n"
+
+
+def create_tracer_provider(
+    settings: TelemetrySettings, *, service: str, instance_id: str
+) -> TracerProvider:
+    """Build the service's tracer provider with the configured exporter."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service, "service.instance.id": instance_id})
+    )
+    if settings.exporter == "otlp":
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint))
+        )
+    elif settings.exporter in ("console", "file"):
+        provider.add_span_processor(SimpleSpanProcessor(_file_exporter(settings)))
+    return provider
+
+
+def _file_exporter(settings: TelemetrySettings) -> SpanExporter:
+    if settings.exporter == "console":
+        return ConsoleSpanExporter(formatter=_one_line)
+    settings.file_path.parent.mkdir(parents=True, exist_ok=True)
+    return ConsoleSpanExporter(out=settings.file_path.open("a", buffering=1), formatter=_one_line)

@@ -1,0 +1,212 @@
+"""What every service holds while it runs: broker, database, Redis, telemetry, outbox relay."""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from faststream.rabbit import RabbitBroker
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts import Event
+from support_core.db import create_engine, migrate
+from support_core.messaging.broker import (
+    create_broker,
+    declare_topology,
+    subscribe,
+    subscribe_raw,
+)
+from support_core.messaging.instance import InstanceRoute
+from support_core.messaging.outbox import Outbox
+from support_core.messaging.publisher import EventPublisher
+from support_core.observability.context import LogContextMiddleware
+from support_core.observability.health import ReadinessCheck
+from support_core.observability.logging import configure_logging
+from support_core.observability.tracing import create_tracer_provider
+from support_core.redis import Keys, create_redis
+from support_core.settings import ServiceSettings
+
+Hook = Callable[[], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+
+
+class ServiceRuntime:
+    """Built by `create_app` without connecting; `start()` connects, `stop()` drains and closes."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        metadata: sa.MetaData | None = None,
+        migrations: Path | None = None,
+        instance_route: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.metrics = CollectorRegistry()
+        ProcessCollector(registry=self.metrics)
+        PlatformCollector(registry=self.metrics)
+        self.tracer_provider = create_tracer_provider(
+            settings.telemetry, service=self.service, instance_id=settings.instance_id
+        )
+        self.tracer = self.tracer_provider.get_tracer(self.service)
+        self.broker: RabbitBroker = create_broker(
+            settings.rabbitmq,
+            service=self.service,
+            metrics=self.metrics,
+            tracer_provider=self.tracer_provider,
+        )
+        self.broker.add_middleware(LogContextMiddleware)
+        self.publisher = EventPublisher(self.broker)
+        self.instance = (
+            InstanceRoute(
+                self.broker, self.publisher, service=self.service, instance_id=settings.instance_id
+            )
+            if instance_route
+            else None
+        )
+        self.keys = Keys(settings.redis.key_prefix)
+        self._metadata = metadata
+        self._migrations = migrations
+        self._engine: AsyncEngine | None = None
+        self._redis: Redis | None = None
+        self._outbox: Outbox | None = None
+        self._on_start: list[Hook] = []
+        self._on_stop: list[Hook] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.extra_checks: list[ReadinessCheck] = []
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The service's database pool."""
+        assert self._engine is not None, "runtime not started"
+        return self._engine
+
+    @property
+    def redis(self) -> Redis:
+        """The shared Redis client."""
+        assert self._redis is not None, "runtime not started"
+        return self._redis
+
+    @property
+    def outbox(self) -> Outbox:
+        """Units of work with inbox de-duplication and outbox publishing."""
+        assert self._outbox is not None, "runtime has no database"
+        return self._outbox
+
+    def consumer(
+        self, event_cls: type[E], *, name: str | None = None
+    ) -> Callable[[Callable[[E], Awaitable[None]]], Callable[[E], Awaitable[None]]]:
+        """Decorator: handle one event type through this service's dead-lettered queue."""
+
+        def register(handler: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
+            subscribe(
+                self.broker,
+                self.service,
+                event_cls,
+                handler,
+                delivery_limit=self.settings.rabbitmq.delivery_limit,
+                name=name,
+            )
+            return handler
+
+        return register
+
+    def raw_consumer(
+        self, routing_key: str, *, name: str
+    ) -> Callable[[Callable[[bytes], Awaitable[None]]], Callable[[bytes], Awaitable[None]]]:
+        """Decorator: handle raw bodies bound by a pattern (e.g. `#`) through a service queue."""
+
+        def register(
+            handler: Callable[[bytes], Awaitable[None]],
+        ) -> Callable[[bytes], Awaitable[None]]:
+            subscribe_raw(
+                self.broker,
+                self.service,
+                routing_key,
+                handler,
+                delivery_limit=self.settings.rabbitmq.delivery_limit,
+                name=name,
+            )
+            return handler
+
+        return register
+
+    def on_start(self, hook: Hook) -> None:
+        """Run `hook` after the core clients connect and before consuming starts."""
+        self._on_start.append(hook)
+
+    def on_stop(self, hook: Hook) -> None:
+        """Run `hook` after consuming stops, before the core clients close."""
+        self._on_stop.append(hook)
+
+    def background(self, coro: Awaitable[Any]) -> None:
+        """Run a task for the runtime's lifetime."""
+        self._tasks.append(asyncio.ensure_future(coro))
+
+    async def start(self) -> None:
+        """Connect, migrate, declare topology and start consuming."""
+        telemetry = self.settings.telemetry
+        configure_logging(self.service, level=telemetry.log_level, json_logs=telemetry.json_logs)
+        self._redis = create_redis(self.settings.redis)
+        if self._metadata is not None:
+            self._engine = create_engine(self.settings.database)
+            if self._migrations is not None:
+                schema = self._metadata.schema or self.service
+                await migrate(self._engine, schema=schema, script_location=self._migrations)
+            self._outbox = Outbox(
+                self._engine,
+                inbox=self._metadata.tables[f"{self._metadata.schema}.inbox"],
+                outbox=self._metadata.tables[f"{self._metadata.schema}.outbox"],
+                broker=self.broker,
+            )
+        await self.broker.connect()
+        await declare_topology(self.broker, self.service)
+        for hook in self._on_start:
+            await hook()
+        await self.broker.start()
+        if self._outbox is not None:
+            self.background(self._outbox.sweep_forever())
+
+    async def stop(self) -> None:
+        """Stop consuming (in-flight messages finish and are acked), then close everything."""
+        await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for hook in reversed(self._on_stop):
+            await hook()
+        if self._redis is not None:
+            await self._redis.aclose()
+        if self._engine is not None:
+            await self._engine.dispose()
+        self.tracer_provider.shutdown()
+
+    def readiness_checks(self) -> list[ReadinessCheck]:
+        """Broker, database and Redis, plus whatever the service registered."""
+        checks = [ReadinessCheck("broker", self._check_broker)]
+        if self._engine is not None:
+            checks.append(ReadinessCheck("database", self._check_database))
+        if self._redis is not None:
+            checks.append(ReadinessCheck("redis", self._check_redis))
+        return checks + self.extra_checks
+
+    async def _check_broker(self) -> str | None:
+        if not await self.broker.ping(timeout=1.0):
+            raise ConnectionError("not connected to RabbitMQ")
+        return None
+
+    async def _check_database(self) -> str | None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return None
+
+    async def _check_redis(self) -> str | None:
+        await self.redis.ping()
+        return None

@@ -1,0 +1,35 @@
+"""Tables of the audit schema: an append-only, per-tenant hash-chained record of events."""
+
+import sqlalchemy as sa
+
+from support_core.messaging.store import messaging_tables
+
+metadata = sa.MetaData(schema="audit")
+inbox, outbox = messaging_tables(metadata)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("event_type", sa.String(80), nullable=False),
+    sa.Column("session_id", sa.String(64)),
+    sa.Column("turn_id", sa.String(64)),
+    sa.Column("ticket_id", sa.String(64)),
+    sa.Column("trace_id", sa.String(32)),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("pii_redacted", sa.Boolean, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+chain_heads = sa.Table(
+    "chain_heads",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+)

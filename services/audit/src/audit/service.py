@@ -1,0 +1,103 @@
+"""Recording events in the append-only, hash-chained audit store."""
+
+from collections import defaultdict
+from functools import cached_property
+from typing import Any
+
+import orjson
+from opentelemetry import trace
+from sqlalchemy.dialects.postgresql import insert
+
+from audit.chain import GENESIS, record_hash
+from audit.models import chain_heads, records
+from contracts import Event, UnknownEventType, parse_event, utcnow
+from support_core.messaging.group_commit import GroupCommit
+from support_core.messaging.outbox import UnitOfWork
+from support_core.runtime import ServiceRuntime
+
+CONSUMER = "audit.records"
+OMITTED_FIELDS = frozenset({"content_b64"})
+Draft = dict[str, Any]
+
+
+def decode(body: bytes) -> tuple[Event, dict[str, Any]]:
+    """Parse an event of any type, known or newer than us, keeping its payload as sent."""
+    raw = orjson.loads(body)
+    try:
+        event = parse_event(raw)
+    except UnknownEventType:
+        event = Event.model_validate(raw)
+    return event, {key: value for key, value in raw.items() if key not in OMITTED_FIELDS}
+
+
+def current_trace_id() -> str | None:
+    """Trace id of the span handling this message."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+def draft(event: Event, payload: dict[str, Any]) -> Draft:
+    """The record of an event, before it is chained."""
+    return {
+        "tenant_id": event.tenant_id,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "session_id": event.session_id,
+        "turn_id": event.correlation_id,
+        "ticket_id": payload.get("ticket_id"),
+        "trace_id": current_trace_id(),
+        "occurred_at": event.occurred_at,
+        "payload": payload,
+        "pii_redacted": False,
+    }
+
+
+async def append_chained(uow: UnitOfWork, items: list[tuple[Event, Draft]]) -> None:
+    """Chain the drafts after each tenant's head (locked for the transaction) and store them."""
+    by_tenant: defaultdict[str, list[Draft]] = defaultdict(list)
+    for event, record in items:
+        by_tenant[event.tenant_id].append(record)
+    recorded_at = utcnow()
+    for tenant_id, drafts in sorted(by_tenant.items()):
+        head = (
+            await uow.conn.execute(
+                insert(chain_heads)
+                .values(tenant_id=tenant_id, last_id=0, last_hash=GENESIS)
+                .on_conflict_do_update(
+                    index_elements=[chain_heads.c.tenant_id],
+                    set_={"tenant_id": chain_heads.c.tenant_id},
+                )
+                .returning(chain_heads.c.last_hash)
+            )
+        ).scalar_one()
+        rows = []
+        for record in drafts:
+            digest = record_hash(head, record)
+            rows.append(record | {"recorded_at": recorded_at, "prev_hash": head, "hash": digest})
+            head = digest
+        ids = (await uow.conn.execute(records.insert().returning(records.c.id), rows)).scalars()
+        await uow.conn.execute(
+            chain_heads.update()
+            .where(chain_heads.c.tenant_id == tenant_id)
+            .values(last_id=max(ids), last_hash=head)
+        )
+
+
+class AuditTrail:
+    """Appends one record per event, chained to the tenant's previous record."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+        runtime.on_start(self._start)
+
+    @cached_property
+    def _writer(self) -> GroupCommit[Draft]:
+        return GroupCommit(self._runtime.outbox, consumer=CONSUMER, write=append_chained)
+
+    async def _start(self) -> None:
+        self._runtime.background(self._writer.run_forever())
+
+    async def record(self, body: bytes) -> None:
+        """Store the event once, however often it is delivered; return after the commit."""
+        event, payload = decode(body)
+        await self._writer.submit(event, draft(event, payload))

@@ -1,0 +1,138 @@
+"""The WebSocket protocol: validate each client frame and act on it (docs/websocket-protocol.md)."""
+
+from uuid import uuid4
+
+import orjson
+import structlog
+from opentelemetry.trace import SpanKind, Tracer
+from pydantic import ValidationError
+
+from contracts import ChatMessageReceived, FramesAppended
+from contracts.frames import (
+    CLIENT_FRAME_TYPES,
+    Ack,
+    Error,
+    ErrorCode,
+    Ping,
+    Pong,
+    Resume,
+    UserMessage,
+    client_frame_adapter,
+)
+from gateway.connections import ClientConnection
+from gateway.sessions import ChatSession, SessionStore
+from support_core.frames import FrameEmitter
+from support_core.messaging.publisher import EventPublisher
+
+log = structlog.get_logger(__name__)
+
+
+class ProtocolHandler:
+    """Handles the frames of one connection."""
+
+    def __init__(
+        self,
+        connection: ClientConnection,
+        session: ChatSession,
+        *,
+        sessions: SessionStore,
+        frames: FrameEmitter,
+        publisher: EventPublisher,
+        instance_route: str,
+        max_frame_bytes: int,
+        tracer: Tracer,
+    ) -> None:
+        self._connection = connection
+        self._session = session
+        self._sessions = sessions
+        self._frames = frames
+        self._publisher = publisher
+        self._instance_route = instance_route
+        self._max_frame_bytes = max_frame_bytes
+        self._tracer = tracer
+
+    async def handle(self, raw: str | bytes) -> None:
+        """Act on one raw client frame; anything wrong becomes an `error` frame."""
+        if len(raw) > self._max_frame_bytes:
+            await self.error(
+                "frame_too_large", f"frames are limited to {self._max_frame_bytes} bytes"
+            )
+            return
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            await self.error("bad_json", "the frame is not valid JSON")
+            return
+        if not isinstance(data, dict) or data.get("type") not in CLIENT_FRAME_TYPES:
+            kind = data.get("type") if isinstance(data, dict) else None
+            await self.error("unknown_type", f"unknown frame type {kind!r}")
+            return
+        try:
+            frame = client_frame_adapter.validate_python(data)
+        except ValidationError as exc:
+            detail = "; ".join(
+                f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors()
+            )
+            await self.error("invalid_frame", detail, data.get("client_message_id"))
+            return
+        if isinstance(frame, UserMessage):
+            with self._tracer.start_as_current_span(
+                "ws user_message",
+                kind=SpanKind.SERVER,
+                attributes={
+                    "tenant.id": self._session.tenant_id,
+                    "session.id": self._session.session_id,
+                },
+            ):
+                await self.user_message(frame)
+        elif isinstance(frame, Resume):
+            self._connection.resume_from(frame.last_seq)
+        elif isinstance(frame, Ping):
+            session = self._session
+            seq = await self._frames.stream.latest_seq(session.tenant_id, session.session_id)
+            self._connection.send_direct(Pong(seq=seq).model_dump())
+
+    async def user_message(self, frame: UserMessage) -> None:
+        """Acknowledge the message and start a turn; a retried client message id is re-acked."""
+        session = self._session
+        turn_id, is_new = await self._sessions.claim_client_message(
+            session, frame.client_message_id, str(uuid4())
+        )
+        if not is_new:
+            await self._emit(Ack(client_message_id=frame.client_message_id, turn_id=turn_id))
+            return
+        event = ChatMessageReceived(
+            tenant_id=session.tenant_id,
+            session_id=session.session_id,
+            correlation_id=turn_id,
+            message_id=frame.client_message_id,
+            text=frame.text,
+            customer_id=session.customer_id,
+            gateway_instance=self._instance_route,
+            session_seq=await self._sessions.next_message_seq(session),
+        )
+        await self._emit(Ack(client_message_id=frame.client_message_id, turn_id=turn_id))
+        try:
+            await self._publisher.publish(event)
+        except Exception:
+            log.exception("could not publish a customer message")
+            await self._sessions.release_client_message(session, frame.client_message_id)
+            await self.error(
+                "unavailable", "the message could not be delivered; retry", frame.client_message_id
+            )
+
+    async def error(self, code: ErrorCode, detail: str, client_message_id: object = None) -> None:
+        """Send an `error` frame; the connection stays open."""
+        message_id = client_message_id if isinstance(client_message_id, str) else None
+        await self._emit(Error(code=code, detail=detail, client_message_id=message_id))
+
+    async def _emit(self, frame: Ack | Error) -> None:
+        session = self._session
+        await self._frames.emit(
+            session.tenant_id,
+            session.session_id,
+            frame,
+            lambda seq: FramesAppended(
+                tenant_id=session.tenant_id, session_id=session.session_id, seq=seq
+            ),
+        )

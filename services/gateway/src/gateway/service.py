@@ -1,0 +1,62 @@
+"""What the gateway's routes work with, built once the runtime has connected."""
+
+from functools import cached_property
+
+from gateway.connections import ConnectionHub
+from gateway.sessions import SessionStore
+from gateway.settings import GatewaySettings
+from gateway.tenants import TenantDirectory
+from gateway.tokens import TokenIssuer
+from support_core.frames import FrameEmitter
+from support_core.runtime import ServiceRuntime
+from support_core.session_stream import SessionStream
+
+
+class Gateway:
+    """The gateway's collaborators; each is created on first use, after startup."""
+
+    def __init__(self, runtime: ServiceRuntime, settings: GatewaySettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.hub = ConnectionHub()
+        assert runtime.instance is not None
+        self.instance_route = runtime.instance.route
+
+    @cached_property
+    def tenants(self) -> TenantDirectory:
+        """Tenants and API keys."""
+        return TenantDirectory(self.runtime.engine)
+
+    @cached_property
+    def tokens(self) -> TokenIssuer:
+        """JWT issuer."""
+        return TokenIssuer(
+            self.settings.jwt_secret.get_secret_value(),
+            ttl_seconds=self.settings.token_ttl_seconds,
+        )
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        """Chat sessions."""
+        return SessionStore(
+            self.runtime.redis, self.runtime.keys, ttl_seconds=self.settings.session_ttl_seconds
+        )
+
+    @cached_property
+    def frames(self) -> FrameEmitter:
+        """Frames to clients, delivered locally when the socket is here."""
+        return FrameEmitter(
+            SessionStream(
+                self.runtime.redis, self.runtime.keys, ttl=self.settings.session_ttl_seconds
+            ),
+            self.runtime.publisher,
+            local_route=self.instance_route,
+            local_notify=self.hub.notify,
+        )
+
+    async def bootstrap(self) -> None:
+        """Create the development tenant, if configured and not in production."""
+        if self.settings.demo_tenant and self.settings.environment != "production":
+            await self.tenants.ensure(
+                self.settings.demo_tenant, self.settings.demo_api_key.get_secret_value()
+            )

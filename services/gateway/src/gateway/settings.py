@@ -1,0 +1,38 @@
+"""Gateway settings (`GATEWAY_*`)."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from support_core.settings import ServiceSettings
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+DEV_API_KEY = "sk_demo_dev_only_change_me"
+
+
+class GatewaySettings(ServiceSettings):
+    """Auth, limits and the WebSocket protocol."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    service_name: str = "gateway"
+    port: int = 8000
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    session_ttl_seconds: int = Field(default=86400, ge=60)
+    token_ttl_seconds: int = Field(default=3600, ge=10)
+    max_frame_bytes: int = Field(default=16384, ge=256)
+    send_timeout_seconds: float = 10.0
+    demo_tenant: str | None = Field(
+        default="demo", description="Created at start with `demo_api_key`, outside production."
+    )
+    demo_api_key: SecretStr = SecretStr(DEV_API_KEY)
+
+    def default_secrets(self) -> list[str]:
+        """The JWT secret and the demo key must be replaced in production."""
+        names = super().default_secrets()
+        if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            names.append("GATEWAY_JWT_SECRET")
+        if self.demo_tenant and self.demo_api_key.get_secret_value() == DEV_API_KEY:
+            names.append("GATEWAY_DEMO_API_KEY (or unset GATEWAY_DEMO_TENANT)")
+        return names

@@ -1,0 +1,22 @@
+"""Orchestrator application factory."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from orchestrator import handlers
+from orchestrator.models import metadata
+from orchestrator.service import TurnRunner
+from orchestrator.settings import OrchestratorSettings
+from support_core.app import service_app
+from support_core.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
+    """Build the orchestrator; it connects when the app starts."""
+    settings = settings or OrchestratorSettings()
+    runtime = ServiceRuntime(settings, metadata=metadata, migrations=MIGRATIONS)
+    handlers.register(runtime, TurnRunner(runtime))
+    return service_app(runtime)

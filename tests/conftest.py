@@ -1,0 +1,34 @@
+"""Fixtures shared by all tests: one private vhost, database and Redis prefix per run."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.support.infra import RunInfra
+
+
+@pytest.fixture(scope="session")
+async def infra() -> AsyncIterator[RunInfra]:
+    """This run's isolated resources; services created in-process pick them up from the env."""
+    resources = RunInfra()
+    await resources.create()
+    saved = dict(os.environ)
+    os.environ.update(resources.env())
+    try:
+        yield resources
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        await resources.destroy()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Where service processes write their logs."""
+    yield tmp_path_factory.mktemp("service-logs")

@@ -1,0 +1,65 @@
+"""End-to-end tests: every service runs as its own process against the real infrastructure."""
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.infra import RunInfra
+from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Stack:
+    """The running services of this test run."""
+
+    infra: RunInfra
+    log_dir: Path
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        """Base URL of the first gateway."""
+        return self.services["gateway"].base_url
+
+    def trace_file(self, name: str) -> Path:
+        """Spans exported by one service, one JSON object per line."""
+        return self.log_dir / f"traces-{name}.jsonl"
+
+    def spans(self) -> list[dict[str, Any]]:
+        """Every span every service has exported so far."""
+        spans = []
+        for path in self.log_dir.glob("traces-*.jsonl"):
+            spans += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return spans
+
+    def start(self, name: str, **extra_env: str) -> ServiceProcess:
+        """Start one more process of a service."""
+        return start_service(
+            name,
+            self.infra.env(),
+            self.log_dir,
+            TELEMETRY_EXPORTER="file",
+            TELEMETRY_FILE_PATH=str(self.trace_file(f"{name}-{len(self.services)}")),
+            **extra_env,
+        )
+
+
+@pytest.fixture(scope="session")
+async def stack(infra: RunInfra, log_dir: Path) -> AsyncIterator[Stack]:
+    """All six services, started once for the e2e tests."""
+    running = Stack(infra, log_dir)
+    try:
+        for name in SERVICES:
+            running.services[name] = running.start(name)
+        for process in running.services.values():
+            await wait_ready(process.base_url, timeout=90)
+        yield running
+    finally:
+        for process in running.services.values():
+            process.terminate()

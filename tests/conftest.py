@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.support.infra import RunInfra
+from tests.support.infra import RunInfra, isolated
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +32,18 @@ def anyio_backend() -> str:
 def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Where service processes write their logs."""
     yield tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="module")
+async def module_infra() -> AsyncIterator[RunInfra]:
+    """Private resources for a module that starts real services (so no other test's
+    instances of the same service compete for its queues)."""
+    async with isolated() as resources:
+        yield resources
+
+
+@pytest.fixture
+async def private_infra() -> AsyncIterator[RunInfra]:
+    """Private resources for one test."""
+    async with isolated() as resources:
+        yield resources

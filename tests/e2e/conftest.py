@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.infra import RunInfra
+from tests.support.infra import RunInfra, isolated
 from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -46,20 +46,22 @@ class Stack:
             self.log_dir,
             TELEMETRY_EXPORTER="file",
             TELEMETRY_FILE_PATH=str(self.trace_file(f"{name}-{len(self.services)}")),
+            QDRANT_PATH=str(self.log_dir / "qdrant"),
             **extra_env,
         )
 
 
 @pytest.fixture(scope="session")
-async def stack(infra: RunInfra, log_dir: Path) -> AsyncIterator[Stack]:
-    """All six services, started once for the e2e tests."""
-    running = Stack(infra, log_dir)
-    try:
-        for name in SERVICES:
-            running.services[name] = running.start(name)
-        for process in running.services.values():
-            await wait_ready(process.base_url, timeout=90)
-        yield running
-    finally:
-        for process in running.services.values():
-            process.terminate()
+async def stack(log_dir: Path) -> AsyncIterator[Stack]:
+    """All six services, started once for the e2e tests, with resources of their own."""
+    async with isolated() as infra:
+        running = Stack(infra, log_dir)
+        try:
+            for name in SERVICES:
+                running.services[name] = running.start(name)
+            for process in running.services.values():
+                await wait_ready(process.base_url, timeout=90)
+            yield running
+        finally:
+            for process in running.services.values():
+                process.terminate()

@@ -1,16 +1,21 @@
 """Private RabbitMQ vhost, PostgreSQL database and Redis key prefix for one test run."""
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
 from redis.asyncio import Redis
+
+from support_core.settings import DatabaseSettings, RabbitSettings, RedisSettings
 
 STALE_AFTER_SECONDS = 2 * 3600
 PREFIX = "support_test_"
@@ -47,6 +52,14 @@ class RunInfra:
         """SQLAlchemy URL of the private database."""
         return self.pg_base.replace("postgresql://", "postgresql+asyncpg://") + "/" + self.name
 
+    def settings(self) -> dict[str, Any]:
+        """Connection settings for a service settings object (instead of the environment)."""
+        return {
+            "rabbitmq": RabbitSettings(url=self.rabbitmq_url),
+            "database": DatabaseSettings(url=self.database_url),
+            "redis": RedisSettings(url=self.redis_url, key_prefix=self.name),
+        }
+
     def env(self) -> dict[str, str]:
         """Environment every service of this run is started with."""
         return {
@@ -82,6 +95,17 @@ class RunInfra:
         vhosts = rabbitmqctl("list_vhosts", "--quiet", "--no-table-headers").split()
         for name in {n for n in names + vhosts if _is_stale(n)}:
             await _drop(name, self.pg_base, self.redis_url)
+
+
+@contextlib.asynccontextmanager
+async def isolated() -> AsyncIterator[RunInfra]:
+    """A vhost, database and Redis prefix of their own, removed afterwards."""
+    resources = RunInfra()
+    await resources.create()
+    try:
+        yield resources
+    finally:
+        await resources.destroy()
 
 
 def _is_stale(name: str) -> bool:

@@ -99,9 +99,13 @@ class ServiceRuntime:
         return self._outbox
 
     def consumer(
-        self, event_cls: type[E], *, name: str | None = None
+        self, event_cls: type[E], *, name: str | None = None, prefetch: int | None = None
     ) -> Callable[[Callable[[E], Awaitable[None]]], Callable[[E], Awaitable[None]]]:
-        """Decorator: handle one event type through this service's dead-lettered queue."""
+        """Decorator: handle one event type through this service's dead-lettered queue.
+
+        `prefetch` bounds how many of these messages one instance works on at once (default:
+        the broker-wide `RABBITMQ_PREFETCH`).
+        """
 
         def register(handler: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
             subscribe(
@@ -111,6 +115,7 @@ class ServiceRuntime:
                 handler,
                 delivery_limit=self.settings.rabbitmq.delivery_limit,
                 name=name,
+                prefetch=prefetch,
             )
             return handler
 

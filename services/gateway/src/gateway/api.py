@@ -1,9 +1,13 @@
 """REST routes of the gateway."""
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from gateway.deps import ApiKeyDep, GatewayDep
+from gateway.deps import ApiKeyDep, GatewayDep, PrincipalDep
+from gateway.kb import DocumentStatus, read_upload
+from gateway.knowledge import DocumentRejected, Submission, id_from_filename
+from gateway.service import Gateway
+from gateway.sessions import ChatSession
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -44,3 +48,69 @@ async def create_session(
         expires_at=expires_at,
         stream_url=stream_url.replace("http", "ws", 1),
     )
+
+
+async def own_session(gateway: Gateway, caller: Principal, session_id: str) -> ChatSession:
+    """The caller's session; anything else is answered like a missing session."""
+    session = (
+        await gateway.sessions.get(caller.tenant_id, session_id)
+        if caller.role != "customer" or caller.subject == session_id
+        else None
+    )
+    if session is None:
+        raise HTTPException(404, "no such session")
+    return session
+
+
+@router.post(
+    "/sessions/{session_id}/attachments",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["sessions"],
+    responses={
+        401: {"description": "Missing or invalid credentials"},
+        404: {"description": "No such session"},
+        413: {"description": "File too large"},
+        415: {"description": "Unsupported file type"},
+        422: {"description": "Invalid file"},
+    },
+)
+async def attach_file(
+    session_id: str, file: UploadFile, caller: PrincipalDep, gateway: GatewayDep
+) -> DocumentStatus:
+    """Attach a file to the session: searchable in this session only, gone when it expires."""
+    session = await own_session(gateway, caller, session_id)
+    data, name, content_type = await read_upload(file, gateway.settings.max_document_bytes)
+    submission = Submission(
+        title=name, content=data, content_type=content_type, document_id=id_from_filename(name)
+    )
+    try:
+        [row] = await gateway.documents.submit(
+            session.tenant_id,
+            [submission],
+            session_id=session.session_id,
+            expires_at=await gateway.sessions.expires_at(session),
+        )
+    except DocumentRejected as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+    return DocumentStatus.model_validate(row)
+
+
+@router.get(
+    "/sessions/{session_id}/attachments/{attachment_id}",
+    tags=["sessions"],
+    responses={
+        401: {"description": "Missing or invalid credentials"},
+        404: {"description": "Not found"},
+    },
+)
+async def attachment_status(
+    session_id: str, attachment_id: str, caller: PrincipalDep, gateway: GatewayDep
+) -> DocumentStatus:
+    """Whether an attachment is indexed yet."""
+    session = await own_session(gateway, caller, session_id)
+    row = await gateway.documents.get(
+        session.tenant_id, attachment_id, session_id=session.session_id
+    )
+    if row is None:
+        raise HTTPException(404, "no such attachment")
+    return DocumentStatus.model_validate(row)

@@ -1,6 +1,15 @@
 """Subscribers of the gateway: doorbells for frames of sessions whose sockets are here."""
 
-from contracts import AgentMessageSent, AnswerCompleted, AnswerDelta, Event, FramesAppended
+from contracts import (
+    AgentMessageSent,
+    AnswerCompleted,
+    AnswerDelta,
+    DocumentDeleted,
+    DocumentIngested,
+    DocumentIngestFailed,
+    Event,
+    FramesAppended,
+)
 from gateway.service import Gateway
 
 DOORBELLS = (AnswerDelta, AnswerCompleted, FramesAppended, AgentMessageSent)
@@ -18,3 +27,20 @@ def register(gateway: Gateway) -> None:
 
     for event_cls in DOORBELLS:
         instance.on(event_cls, ring)
+
+
+def register_projections(gateway: Gateway) -> None:
+    """Keep the knowledge-base status table in step with the retrieval service."""
+    runtime = gateway.runtime
+
+    @runtime.consumer(DocumentIngested)
+    async def on_ingested(event: DocumentIngested) -> None:
+        await gateway.documents.apply(event)
+
+    @runtime.consumer(DocumentIngestFailed)
+    async def on_failed(event: DocumentIngestFailed) -> None:
+        await gateway.documents.apply(event)
+
+    @runtime.consumer(DocumentDeleted)
+    async def on_deleted(event: DocumentDeleted) -> None:
+        await gateway.documents.apply(event)

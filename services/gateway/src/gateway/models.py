@@ -25,3 +25,21 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
+
+kb_documents = sa.Table(
+    "kb_documents",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("document_id", sa.String(200), primary_key=True),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("source_url", sa.String(2000)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("chunk_count", sa.Integer),
+    sa.Column("request_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from gateway.connections import ConnectionHub
+from gateway.knowledge import KnowledgeDocuments
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
 from gateway.tenants import TenantDirectory
@@ -40,6 +41,15 @@ class Gateway:
         """Chat sessions."""
         return SessionStore(
             self.runtime.redis, self.runtime.keys, ttl_seconds=self.settings.session_ttl_seconds
+        )
+
+    @cached_property
+    def documents(self) -> KnowledgeDocuments:
+        """Knowledge-base documents and their indexing status."""
+        return KnowledgeDocuments(
+            self.runtime.engine,
+            self.runtime.outbox,
+            max_bytes=self.settings.max_document_bytes,
         )
 
     @cached_property

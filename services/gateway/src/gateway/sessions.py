@@ -1,6 +1,7 @@
 """Chat sessions, kept in Redis so every gateway instance sees them."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from redis.asyncio import Redis
@@ -47,6 +48,13 @@ class SessionStore:
         if not fields:
             return None
         return ChatSession(session_id, tenant_id, fields[b"customer_id"].decode() or None)
+
+    async def expires_at(self, session: ChatSession) -> datetime:
+        """When the session (and what was attached to it) expires."""
+        ttl = await self._redis.ttl(
+            self._keys.session(session.tenant_id, session.session_id, "meta")
+        )
+        return utcnow() + timedelta(seconds=max(int(ttl), 0))
 
     async def next_message_seq(self, session: ChatSession) -> int:
         """Number the session's next customer message, so turns run in order."""

@@ -23,6 +23,9 @@ class GatewaySettings(ServiceSettings):
     token_ttl_seconds: int = Field(default=3600, ge=10)
     max_frame_bytes: int = Field(default=16384, ge=256)
     send_timeout_seconds: float = 10.0
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_batch_documents: int = Field(default=1000, ge=1)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
     demo_tenant: str | None = Field(
         default="demo", description="Created at start with `demo_api_key`, outside production."
     )

@@ -77,10 +77,12 @@ def subscribe_raw(
     *,
     delivery_limit: int,
     name: str | None = None,
+    prefetch: int | None = None,
 ) -> None:
     """Consume raw bodies bound by `routing_key` through the service's own durable queue."""
     queue = service_queue(service, routing_key, delivery_limit=delivery_limit, name=name)
-    broker.subscriber(queue, EVENTS)(handler)
+    channel = Channel(prefetch_count=prefetch) if prefetch else None
+    broker.subscriber(queue, EVENTS, channel=channel)(handler)
 
 
 def subscribe(
@@ -91,6 +93,7 @@ def subscribe(
     *,
     delivery_limit: int,
     name: str | None = None,
+    prefetch: int | None = None,
 ) -> None:
     """Consume one event type, parsed, through the service's own durable queue."""
 
@@ -104,4 +107,5 @@ def subscribe(
         on_message,
         delivery_limit=delivery_limit,
         name=name,
+        prefetch=prefetch,
     )

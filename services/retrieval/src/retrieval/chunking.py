@@ -1,0 +1,139 @@
+"""Structure-following chunking: sections by Markdown heading, packed to a token budget.
+
+Each chunk keeps its document's title, the heading path it falls under and its position.
+A block longer than the budget is split at sentences (then words); consecutive chunks share
+a small overlap so a fact cut at a boundary is still found whole in one of them.
+"""
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+CHUNK_NAMESPACE = uuid.UUID("8f4c7d2e-5b1a-4e63-9a0f-3c2d1b7e6a55")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+TokenCounter = Callable[[str], int]
+_markdown = MarkdownIt("commonmark").enable("table")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, list, table or code block under a heading path."""
+
+    heading_path: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document to embed and index."""
+
+    chunk_id: str
+    position: int
+    heading_path: tuple[str, ...]
+    text: str
+
+    def embedding_text(self, title: str) -> str:
+        """What is embedded: the title and heading path give the passage its context."""
+        context = " > ".join((title, *self.heading_path))
+        return f"{context}\n\n{self.text}"
+
+
+def blocks(markdown: str) -> list[Block]:
+    """Top-level blocks of a Markdown (or plain text) document with their heading paths."""
+    lines = markdown.splitlines()
+    path: list[tuple[int, str]] = []
+    found: list[Block] = []
+    tokens = _markdown.parse(markdown)
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.map is None or token.nesting == -1:
+            continue
+        if token.type == "heading_open":
+            depth = int(token.tag[1:])
+            title = tokens[index + 1].content.strip()
+            path = [(d, t) for d, t in path if d < depth] + [(depth, title)]
+            continue
+        text = "\n".join(lines[token.map[0] : token.map[1]]).strip()
+        if text:
+            found.append(Block(tuple(t for _, t in path), text))
+    return found
+
+
+def _pieces(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
+    """Split an oversized text at sentences, and a sentence still too long at words."""
+    for sentence in SENTENCE_END.split(text):
+        if count(sentence) <= budget:
+            yield sentence
+            continue
+        words, current = sentence.split(), list[str]()
+        for word in words:
+            if current and count(" ".join([*current, word])) > budget:
+                yield " ".join(current)
+                current = []
+            current.append(word)
+        if current:
+            yield " ".join(current)
+
+
+def _tail(text: str, budget: int, count: TokenCounter) -> str:
+    """The last sentences of `text` that fit in `budget` tokens (the overlap)."""
+    kept: list[str] = []
+    for sentence in reversed(SENTENCE_END.split(text)):
+        if count(" ".join([sentence, *kept])) > budget:
+            break
+        kept.insert(0, sentence)
+    return " ".join(kept)
+
+
+def section_depth(found: list[Block]) -> int:
+    """How many headings deep a document's sections are: the shallowest level with siblings.
+
+    A document with one title heading and several sections under it is cut at the sections.
+    """
+    deepest = max((len(block.heading_path) for block in found), default=0)
+    for depth in range(1, deepest + 1):
+        if len({b.heading_path[:depth] for b in found if len(b.heading_path) >= depth}) > 1:
+            return depth
+    return 1
+
+
+def chunk_id(scope: str, position: int, text: str) -> str:
+    """Stable id: the same text at the same place of the same document gets the same id."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return str(uuid.uuid5(CHUNK_NAMESPACE, f"{scope}\x00{position}\x00{digest}"))
+
+
+def chunk_document(
+    scope: str, markdown: str, *, count: TokenCounter, budget: int = 200, overlap: int = 32
+) -> list[Chunk]:
+    """Chunks of a document; `scope` (tenant, session, document) makes chunk ids unique."""
+    found = blocks(markdown)
+    depth = section_depth(found)
+    units: list[Block] = []
+    for block in found:
+        if count(block.text) <= budget:
+            units.append(block)
+        else:
+            units += [Block(block.heading_path, p) for p in _pieces(block.text, budget, count)]
+    packed: list[tuple[tuple[str, ...], list[str]]] = []
+    size = 0
+    for unit in units:
+        tokens = count(unit.text)
+        new_section = bool(packed) and unit.heading_path[:depth] != packed[-1][0][:depth]
+        if not packed or size + tokens > budget or (new_section and size > budget // 2):
+            packed.append((unit.heading_path, []))
+            size = 0
+        packed[-1][1].append(unit.text)
+        size += tokens
+    chunks: list[Chunk] = []
+    previous = ""
+    for position, (path, texts) in enumerate(packed):
+        body = "\n\n".join(texts)
+        lead = _tail(previous, overlap, count) if previous else ""
+        text = f"{lead}\n\n{body}" if lead else body
+        chunks.append(Chunk(chunk_id(scope, position, text), position, path, text))
+        previous = body
+    return chunks

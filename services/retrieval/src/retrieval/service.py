@@ -1,0 +1,253 @@
+"""The knowledge base: ingest, delete, search and expire documents (no broker code here)."""
+
+import asyncio
+import base64
+import binascii
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from contracts import (
+    DocumentDeleted,
+    DocumentDeleteRequested,
+    DocumentIngested,
+    DocumentIngestFailed,
+    DocumentIngestRequested,
+    RetrievalCompleted,
+    RetrievalRequested,
+    utcnow,
+)
+from retrieval.cache import ResultCache
+from retrieval.extract import UnprocessableDocument, extract
+from retrieval.index import KB_SCOPE, IndexUnavailable, KnowledgeIndex, document_filter
+from retrieval.ingest import PointBuilder, SourceDocument
+from retrieval.models import documents
+from retrieval.search import Searcher
+from support_core.messaging.outbox import Outbox
+
+log = logging.getLogger(__name__)
+INGEST = "retrieval.ingest"
+DELETE = "retrieval.delete"
+
+
+def expiry_of(event: DocumentIngestRequested) -> datetime | None:
+    """When a session attachment stops being searchable (knowledge-base documents never do)."""
+    value = event.metadata.get("expires_at") if event.session_id else None
+    return datetime.fromtimestamp(float(value), UTC) if value is not None else None
+
+
+class KnowledgeBase:
+    """What the retrieval service does, given its index, vectorisers, cache and outbox."""
+
+    def __init__(
+        self,
+        *,
+        index: KnowledgeIndex,
+        builder: PointBuilder,
+        searcher: Searcher,
+        cache: ResultCache,
+        outbox: Outbox,
+        max_document_bytes: int,
+    ) -> None:
+        self._index = index
+        self._builder = builder
+        self._searcher = searcher
+        self._cache = cache
+        self._outbox = outbox
+        self._max_bytes = max_document_bytes
+
+    async def search(self, request: RetrievalRequested) -> RetrievalCompleted:
+        """Ranked passages for the request; a broken index answers at once with the reason."""
+        key = {
+            "query": request.query,
+            "top_k": request.top_k,
+            "mode": request.mode,
+            "filters": request.filters,
+            "session_id": request.session_id,
+        }
+        cached = await self._cache.get(request.tenant_id, key)
+        if cached is not None:
+            return request.follow(RetrievalCompleted, chunks=cached, cached=True)
+        try:
+            sources = await self._searcher.search(
+                tenant_id=request.tenant_id,
+                session_id=request.session_id,
+                query=request.query,
+                top_k=request.top_k,
+                mode=request.mode,
+                filters=request.filters,
+            )
+        except IndexUnavailable as exc:
+            return request.follow(RetrievalCompleted, error=f"knowledge base unavailable: {exc}")
+        await self._cache.put(request.tenant_id, key, sources)
+        return request.follow(RetrievalCompleted, chunks=sources)
+
+    async def ingest(self, request: DocumentIngestRequested) -> None:
+        """Index the document (or record why not); unchanged content changes nothing."""
+        if await self._outbox.seen(INGEST, request.event_id):
+            return
+        try:
+            document = self._source(request)
+        except UnprocessableDocument as exc:
+            await self._record_failure(request, str(exc))
+            return
+        content_hash = document.content_hash()
+        if await self._indexed_hash(request) == content_hash:
+            await self._record_success(request, content_hash, None, unchanged=True)
+            return
+        points = await asyncio.to_thread(self._builder.build, document)
+        await self._index.replace_document(
+            document_filter(request.tenant_id, request.session_id, request.document_id), points
+        )
+        await self._cache.invalidate(request.tenant_id)
+        await self._record_success(request, content_hash, len(points), unchanged=False)
+
+    def _source(self, request: DocumentIngestRequested) -> SourceDocument:
+        try:
+            data = base64.b64decode(request.content_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise UnprocessableDocument("content is not valid base64") from None
+        if len(data) > self._max_bytes:
+            raise UnprocessableDocument(f"the document exceeds {self._max_bytes} bytes")
+        extracted = extract(data, request.content_type)
+        expires_at = expiry_of(request)
+        return SourceDocument(
+            tenant_id=request.tenant_id,
+            document_id=request.document_id,
+            title=request.title or extracted.title or request.document_id,
+            text=extracted.text,
+            session_id=request.session_id,
+            source_url=request.source_url,
+            metadata={k: v for k, v in request.metadata.items() if k != "expires_at"},
+            expires_at=expires_at.timestamp() if expires_at else None,
+        )
+
+    async def _indexed_hash(self, request: DocumentIngestRequested) -> str | None:
+        async with self._outbox.unit_of_work() as uow:
+            row = (
+                await uow.conn.execute(
+                    sa.select(documents.c.content_hash).where(
+                        documents.c.tenant_id == request.tenant_id,
+                        documents.c.session_id == (request.session_id or KB_SCOPE),
+                        documents.c.document_id == request.document_id,
+                        documents.c.status == "indexed",
+                    )
+                )
+            ).first()
+        return row.content_hash if row else None
+
+    async def _record_success(
+        self,
+        request: DocumentIngestRequested,
+        content_hash: str,
+        chunk_count: int | None,
+        *,
+        unchanged: bool,
+    ) -> None:
+        values: dict[str, object] = {
+            "title": request.title,
+            "content_hash": content_hash,
+            "status": "indexed",
+            "reason": None,
+            "expires_at": expiry_of(request),
+            "updated_at": utcnow(),
+        }
+        if chunk_count is not None:
+            values["chunk_count"] = chunk_count
+        async with self._outbox.unit_of_work(consumer=INGEST, event=request) as uow:
+            if uow.duplicate:
+                return
+            stored = await uow.conn.execute(
+                insert(documents)
+                .values(
+                    tenant_id=request.tenant_id,
+                    session_id=request.session_id or KB_SCOPE,
+                    document_id=request.document_id,
+                    **values,
+                )
+                .on_conflict_do_update(index_elements=list(documents.primary_key), set_=values)
+                .returning(documents.c.chunk_count)
+            )
+            uow.emit(
+                request.follow(
+                    DocumentIngested,
+                    document_id=request.document_id,
+                    title=request.title,
+                    chunk_count=stored.scalar_one(),
+                    content_hash=content_hash,
+                    unchanged=unchanged,
+                )
+            )
+
+    async def _record_failure(self, request: DocumentIngestRequested, reason: str) -> None:
+        log.info("document %s not indexed: %s", request.document_id, reason)
+        values = {
+            "status": "failed",
+            "reason": reason,
+            "title": request.title,
+            "updated_at": utcnow(),
+        }
+        async with self._outbox.unit_of_work(consumer=INGEST, event=request) as uow:
+            if uow.duplicate:
+                return
+            await uow.conn.execute(
+                insert(documents)
+                .values(
+                    tenant_id=request.tenant_id,
+                    session_id=request.session_id or KB_SCOPE,
+                    document_id=request.document_id,
+                    **values,
+                )
+                .on_conflict_do_update(index_elements=list(documents.primary_key), set_=values)
+            )
+            uow.emit(
+                request.follow(DocumentIngestFailed, document_id=request.document_id, reason=reason)
+            )
+
+    async def delete(self, request: DocumentDeleteRequested) -> None:
+        """Remove a document and its chunks."""
+        await self._index.delete(
+            document_filter(request.tenant_id, request.session_id, request.document_id)
+        )
+        await self._cache.invalidate(request.tenant_id)
+        async with self._outbox.unit_of_work(consumer=DELETE, event=request) as uow:
+            if uow.duplicate:
+                return
+            await uow.conn.execute(
+                documents.delete().where(
+                    documents.c.tenant_id == request.tenant_id,
+                    documents.c.session_id == (request.session_id or KB_SCOPE),
+                    documents.c.document_id == request.document_id,
+                )
+            )
+            uow.emit(request.follow(DocumentDeleted, document_id=request.document_id))
+
+    async def purge_expired(self) -> int:
+        """Delete session attachments whose session has ended; return how many."""
+        now = utcnow()
+        async with self._outbox.unit_of_work() as uow:
+            expired = (
+                await uow.conn.execute(
+                    documents.delete()
+                    .where(documents.c.expires_at < now)
+                    .returning(
+                        documents.c.tenant_id, documents.c.session_id, documents.c.document_id
+                    )
+                )
+            ).all()
+            for row in expired:
+                await self._index.delete(
+                    document_filter(row.tenant_id, row.session_id, row.document_id)
+                )
+                uow.emit(
+                    DocumentDeleted(
+                        tenant_id=row.tenant_id,
+                        session_id=row.session_id,
+                        document_id=row.document_id,
+                    )
+                )
+        for tenant_id in {row.tenant_id for row in expired}:
+            await self._cache.invalidate(tenant_id)
+        return len(expired)

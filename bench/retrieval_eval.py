@@ -65,7 +65,7 @@ async def recall(searcher: Searcher, tasks: list[dict[str, object]], mode: str) 
             top_k=max(KS),
             mode=mode,  # type: ignore[arg-type]
         )
-        ranked = [source.document_id for source in results]
+        ranked = [source.document_id for source in results.sources]
         for k in KS:
             per_k[k].append(len(required & set(ranked[:k])) / len(required))
     return {k: statistics.mean(values) for k, values in per_k.items()}

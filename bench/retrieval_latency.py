@@ -82,7 +82,8 @@ async def queries(probe: ServiceRuntime, texts: list[str], concurrency: int, lab
                 timeout=60,
             )
             latencies.append(time.perf_counter() - started)
-            assert reply.error is None and reply.chunks
+            if reply.error or not reply.chunks:
+                raise RuntimeError(f"search failed: {reply.error or 'no results'}")
 
     started = time.perf_counter()
     await asyncio.gather(*(one(text) for text in texts))

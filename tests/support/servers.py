@@ -46,7 +46,13 @@ async def serve_app(app: FastAPI) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, ws="wsproto", ws_max_size=1 << 20
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            ws="wsproto",
+            ws_max_size=1 << 20,
+            timeout_graceful_shutdown=3,
         )
     )
     task = asyncio.create_task(server.serve())

@@ -26,6 +26,7 @@ class Source(Model):
     snippet: str
     heading_path: list[str] = Field(default_factory=list)
     source_url: str | None = None
+    text: str | None = Field(default=None, description="The whole passage (for the generator).")
 
 
 class ToolCall(Model):
@@ -87,6 +88,7 @@ class TurnCompleted(Event):
     escalated: bool = False
     ticket_id: str | None = None
     handled_by: Literal["assistant", "agent"] = "assistant"
+    turn_index: int = 0
     started_at: datetime
     completed_at: datetime
     timings_ms: dict[str, float] = Field(default_factory=dict)
@@ -105,7 +107,12 @@ class AgentMessageSent(Event):
 
 
 class FramesAppended(Event):
-    """New frames for a session's client, up to `seq`; sent to the gateway instances holding it."""
+    """New frames for a session's client, up to `seq`; sent to the gateway instances holding it.
+
+    While Redis is unreachable the producer cannot store frames, so it sends them here (`frames`,
+    serialised, `seq` 0) and the gateway holding the socket numbers and keeps them.
+    """
 
     event_type: Literal["session.frames.appended"] = "session.frames.appended"
     seq: int
+    frames: list[str] = Field(default_factory=list)

@@ -1,7 +1,7 @@
 """Escalation assessment and ticket lifecycle events."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -29,7 +29,26 @@ class EscalationAssessed(Event):
     reasons: list[str] = Field(default_factory=list)
     confidence: float = 0.0
     ticket_id: str | None = None
+    ticket_state: Literal["open", "assigned", "resolved"] | None = None
+    agent_id: str | None = None
     customer_message: str | None = None
+
+
+class EscalationCommandRequested(Event):
+    """An agent or admin acts on escalations (claim, resolve, agents, policy)."""
+
+    event_type: Literal["escalation.command.requested"] = "escalation.command.requested"
+    action: Literal["claim", "resolve", "upsert_agent", "list_agents", "get_policy", "set_policy"]
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class EscalationCommandCompleted(Event):
+    """The outcome of a command: `status` as HTTP would say it."""
+
+    event_type: Literal["escalation.command.completed"] = "escalation.command.completed"
+    status: int = 200
+    error: str | None = None
+    data: Any = None
 
 
 class EscalationCreated(Event):
@@ -50,6 +69,7 @@ class EscalationAssigned(Event):
     event_type: Literal["escalation.assigned"] = "escalation.assigned"
     ticket_id: str
     agent_id: str
+    agent_name: str | None = None
     customer_id: str | None = None
 
 

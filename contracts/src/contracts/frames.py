@@ -73,12 +73,13 @@ class AnswerDeltaFrame(ServerFrame):
 
 
 class AnswerCompletedFrame(ServerFrame):
-    """The whole answer with its sources."""
+    """The whole answer with its sources (their snippets; passages stay server-side)."""
 
     type: Literal["answer_completed"] = "answer_completed"
     turn_id: str
     text: str
     sources: list[Source] = Field(default_factory=list)
+    offers_human: bool = False
     escalated: bool = False
     ticket_id: str | None = None
 

@@ -23,6 +23,9 @@ class RetrievalCompleted(Event):
 
     event_type: Literal["retrieval.completed"] = "retrieval.completed"
     chunks: list[Source] = Field(default_factory=list)
+    confidence: float | None = Field(
+        default=None, description="Cosine similarity of the best passage to the query (0-1)."
+    )
     cached: bool = False
     error: str | None = None
 

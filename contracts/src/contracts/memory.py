@@ -14,6 +14,9 @@ class HistoryMessage(Model):
     role: Literal["customer", "assistant", "agent"]
     text: str
     at: datetime
+    message_id: int | None = None
+    session_id: str | None = None
+    turn_id: str | None = None
 
 
 class CustomerFact(Model):
@@ -22,6 +25,13 @@ class CustomerFact(Model):
     fact_type: str
     content: str
     score: float = 0.0
+    fact_id: str | None = None
+    importance: float | None = None
+    created_at: datetime | None = None
+    last_accessed_at: datetime | None = None
+    access_count: int | None = None
+    expires_at: datetime | None = None
+    deleted_at: datetime | None = None
 
 
 class MemoryRecallRequested(Event):
@@ -41,6 +51,45 @@ class MemoryRecallCompleted(Event):
     event_type: Literal["memory.recall.completed"] = "memory.recall.completed"
     history: list[HistoryMessage] = Field(default_factory=list)
     facts: list[CustomerFact] = Field(default_factory=list)
+
+
+class HistoryRequested(Event):
+    """A page of a session's messages, newest first, older than `before` (a message id)."""
+
+    event_type: Literal["memory.history.requested"] = "memory.history.requested"
+    limit: int = 50
+    before: int | None = None
+
+
+class HistoryCompleted(Event):
+    """A page of messages, newest first; `next_before` fetches the page before it."""
+
+    event_type: Literal["memory.history.completed"] = "memory.history.completed"
+    messages: list[HistoryMessage] = Field(default_factory=list)
+    next_before: int | None = None
+
+
+class CustomerExportRequested(Event):
+    """Everything the platform holds about a customer, for a data-access request."""
+
+    event_type: Literal["customer.export.requested"] = "customer.export.requested"
+    customer_id: str
+
+
+class CustomerExportCompleted(Event):
+    """What the memory service holds about the customer."""
+
+    event_type: Literal["customer.export.completed"] = "customer.export.completed"
+    customer_id: str
+    messages: list[HistoryMessage] = Field(default_factory=list)
+    facts: list[CustomerFact] = Field(default_factory=list)
+
+
+class CustomerErasureRequested(Event):
+    """An admin asked to erase a customer's data everywhere."""
+
+    event_type: Literal["customer.erasure.requested"] = "customer.erasure.requested"
+    customer_id: str
 
 
 class CustomerErased(Event):

@@ -15,6 +15,8 @@ from contracts.escalation import (
     EscalationAssessed,
     EscalationAssessRequested,
     EscalationAssigned,
+    EscalationCommandCompleted,
+    EscalationCommandRequested,
     EscalationCreated,
     EscalationResolved,
 )
@@ -27,7 +29,16 @@ from contracts.knowledge import (
     RetrievalCompleted,
     RetrievalRequested,
 )
-from contracts.memory import CustomerErased, MemoryRecallCompleted, MemoryRecallRequested
+from contracts.memory import (
+    CustomerErased,
+    CustomerErasureRequested,
+    CustomerExportCompleted,
+    CustomerExportRequested,
+    HistoryCompleted,
+    HistoryRequested,
+    MemoryRecallCompleted,
+    MemoryRecallRequested,
+)
 
 EVENT_MODELS: tuple[type[Event], ...] = (
     ChatMessageReceived,
@@ -51,6 +62,13 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     DocumentDeleteRequested,
     DocumentDeleted,
     CustomerErased,
+    HistoryRequested,
+    HistoryCompleted,
+    CustomerExportRequested,
+    CustomerExportCompleted,
+    CustomerErasureRequested,
+    EscalationCommandRequested,
+    EscalationCommandCompleted,
 )
 
 REGISTRY: dict[str, type[Event]] = {model.routing_key(): model for model in EVENT_MODELS}

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from aio_pika.exceptions import DeliveryError
 from pydantic import BaseModel
 
-from contracts import Event
+from contracts import Event, FramesAppended
 from support_core.messaging.publisher import EventPublisher
-from support_core.session_stream import Appended, SessionStream
+from support_core.session_stream import Appended, SessionStream, encode
 
 LocalNotify = Callable[[str, int], None]
 log = logging.getLogger(__name__)
@@ -39,13 +39,30 @@ class FrameEmitter:
     ) -> int:
         """Store the frame and ring every gateway holding the session; return its seq."""
         appended = await self.stream.append(tenant_id, session_id, frame)
+        assert appended is not None, "only socket holders emit without a fallback route"
         await self.ring(tenant_id, session_id, appended, doorbell(appended.seq))
         return appended.seq
+
+    async def deliver_inline(
+        self, tenant_id: str, session_id: str, frames: list[BaseModel], route: str
+    ) -> None:
+        """Redis is unreachable: hand the frames to the gateway instance holding the socket."""
+        event = FramesAppended(
+            tenant_id=tenant_id, session_id=session_id, seq=0, frames=[encode(f) for f in frames]
+        )
+        try:
+            await self._publisher.send_to(route, event)
+        except DeliveryError:
+            log.warning(
+                "gateway %s is gone; frames for %s dropped during the outage", route, session_id
+            )
 
     async def ring(
         self, tenant_id: str, session_id: str, appended: Appended, doorbell: Event
     ) -> None:
         """Tell the instances holding the session that frames up to `appended.seq` exist."""
+        if appended.held and self._local_notify is not None:
+            self._local_notify(session_id, appended.seq)
         for route in appended.instances:
             if route == self._local_route and self._local_notify is not None:
                 self._local_notify(session_id, appended.seq)
@@ -66,11 +83,18 @@ class ThrottledFrames:
     """
 
     def __init__(
-        self, emitter: FrameEmitter, tenant_id: str, session_id: str, *, linger: float = 0.02
+        self,
+        emitter: FrameEmitter,
+        tenant_id: str,
+        session_id: str,
+        *,
+        fallback_route: str,
+        linger: float = 0.02,
     ) -> None:
         self._emitter = emitter
         self._tenant_id = tenant_id
         self._session_id = session_id
+        self._fallback_route = fallback_route
         self._linger = linger
         self._last_flush = float("-inf")
         self._buffer: list[BaseModel] = []
@@ -95,7 +119,8 @@ class ThrottledFrames:
         return await self.flush()
 
     async def flush(self) -> int:
-        """Append the buffered frames and ring; return the last `seq` written (0 if none)."""
+        """Append the buffered frames and ring; return the last `seq` written (0 if none or
+        delivered inline)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -111,6 +136,11 @@ class ThrottledFrames:
             except Exception:
                 self._buffer[:0] = frames  # kept for the next flush
                 raise
+            if appended is None:
+                await self._emitter.deliver_inline(
+                    self._tenant_id, self._session_id, frames, self._fallback_route
+                )
+                return 0
             doorbell = self._doorbell(appended.seq)
             await self._emitter.ring(self._tenant_id, self._session_id, appended, doorbell)
             return appended.seq

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts import Event
 from support_core.db import create_engine, migrate
+from support_core.degraded import RedisGuard
 from support_core.messaging.broker import (
     create_broker,
     declare_topology,
@@ -74,6 +75,7 @@ class ServiceRuntime:
         self._migrations = migrations
         self._engine: AsyncEngine | None = None
         self._redis: Redis | None = None
+        self._guard: RedisGuard | None = None
         self._outbox: Outbox | None = None
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
@@ -91,6 +93,12 @@ class ServiceRuntime:
         """The shared Redis client."""
         assert self._redis is not None, "runtime not started"
         return self._redis
+
+    @property
+    def redis_guard(self) -> RedisGuard:
+        """Degraded-mode tracking for Redis, with local fallbacks."""
+        assert self._guard is not None, "runtime not started"
+        return self._guard
 
     @property
     def outbox(self) -> Outbox:
@@ -158,6 +166,7 @@ class ServiceRuntime:
         telemetry = self.settings.telemetry
         configure_logging(self.service, level=telemetry.log_level, json_logs=telemetry.json_logs)
         self._redis = create_redis(self.settings.redis)
+        self._guard = RedisGuard(self._redis, self.metrics)
         if self._metadata is not None:
             self._engine = create_engine(self.settings.database)
             if self._migrations is not None:
@@ -187,6 +196,8 @@ class ServiceRuntime:
         self._tasks.clear()
         for hook in reversed(self._on_stop):
             await hook()
+        if self._guard is not None:
+            await self._guard.close()
         if self._redis is not None:
             await self._redis.aclose()
         if self._engine is not None:
@@ -198,8 +209,9 @@ class ServiceRuntime:
         checks = [ReadinessCheck("broker", self._check_broker)]
         if self._engine is not None:
             checks.append(ReadinessCheck("database", self._check_database))
-        if self._redis is not None:
-            checks.append(ReadinessCheck("redis", self._check_redis))
+        if self._guard is not None:
+            # Non-critical: without Redis the services run degraded on local fallbacks.
+            checks.append(ReadinessCheck("redis", self._guard.check, critical=False))
         return checks + self.extra_checks
 
     async def _check_broker(self) -> str | None:
@@ -210,8 +222,4 @@ class ServiceRuntime:
     async def _check_database(self) -> str | None:
         async with self.engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
-        return None
-
-    async def _check_redis(self) -> str | None:
-        await self.redis.ping()
         return None

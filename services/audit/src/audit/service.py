@@ -5,7 +5,6 @@ from functools import cached_property
 from typing import Any
 
 import orjson
-from opentelemetry import trace
 from sqlalchemy.dialects.postgresql import insert
 
 from audit.chain import GENESIS, record_hash
@@ -13,6 +12,7 @@ from audit.models import chain_heads, records
 from contracts import Event, UnknownEventType, parse_event, utcnow
 from support_core.messaging.group_commit import GroupCommit
 from support_core.messaging.outbox import UnitOfWork
+from support_core.observability.tracing import current_trace_id
 from support_core.runtime import ServiceRuntime
 
 CONSUMER = "audit.records"
@@ -28,12 +28,6 @@ def decode(body: bytes) -> tuple[Event, dict[str, Any]]:
     except UnknownEventType:
         event = Event.model_validate(raw)
     return event, {key: value for key, value in raw.items() if key not in OMITTED_FIELDS}
-
-
-def current_trace_id() -> str | None:
-    """Trace id of the span handling this message."""
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else None
 
 
 def draft(event: Event, payload: dict[str, Any]) -> Draft:

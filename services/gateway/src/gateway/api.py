@@ -39,7 +39,12 @@ async def create_session(
     """Open a chat session with a tenant's admin or widget key."""
     session = await gateway.sessions.create(owner.tenant_id, body.customer_id)
     token, expires_at = gateway.tokens.issue(
-        Principal(tenant_id=owner.tenant_id, role="customer", subject=session.session_id)
+        Principal(
+            tenant_id=owner.tenant_id,
+            role="customer",
+            subject=session.session_id,
+            customer_id=session.customer_id,
+        )
     )
     stream_url = str(request.url_for("session_stream", session_id=session.session_id))
     return SessionCreated(
@@ -52,8 +57,11 @@ async def create_session(
 
 async def own_session(gateway: Gateway, caller: Principal, session_id: str) -> ChatSession:
     """The caller's session; anything else is answered like a missing session."""
+    vouched = ChatSession(session_id, caller.tenant_id, caller.customer_id)
     session = (
-        await gateway.sessions.get(caller.tenant_id, session_id)
+        await gateway.sessions.get(
+            caller.tenant_id, session_id, vouched=vouched if caller.role == "customer" else None
+        )
         if caller.role != "customer" or caller.subject == session_id
         else None
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import api, handlers, kb, ws
+from gateway import api, customers, handlers, kb, ws
 from gateway.models import metadata
 from gateway.service import Gateway
 from gateway.settings import GatewaySettings
@@ -24,6 +24,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     handlers.register(gateway)
     handlers.register_projections(gateway)
     runtime.on_start(gateway.bootstrap)
-    app = service_app(runtime, routers=(api.router, kb.router, ws.router))
+    app = service_app(runtime, routers=(api.router, customers.router, kb.router, ws.router))
     app.state.gateway = gateway
     return app

@@ -74,7 +74,7 @@ class ClientConnection:
                         break
                     for frame in frames:
                         await self._send(frame)
-                        self.cursor = int(frame["seq"])  # type: ignore[call-overload]
+                        self.cursor = int(frame["seq"])
         except Exception:
             # A stuck or vanished client (timeout, disconnect): drop it; it can resume elsewhere.
             with contextlib.suppress(Exception):
@@ -108,6 +108,14 @@ class ConnectionHub:
             return False
         del self._by_session[connection.session_id]
         return True
+
+    def sessions(self) -> list[tuple[str, str]]:
+        """(tenant, session) of every socket held here."""
+        return [
+            (next(iter(sockets)).tenant_id, session_id)
+            for session_id, sockets in self._by_session.items()
+            if sockets
+        ]
 
     def notify(self, session_id: str, seq: int) -> None:
         """Tell the session's sockets that frames up to `seq` are ready."""

@@ -25,8 +25,18 @@ def register(gateway: Gateway) -> None:
         if event.session_id and seq:
             gateway.hub.notify(event.session_id, seq)
 
+    async def take_inline(event: Event) -> None:
+        assert isinstance(event, FramesAppended)
+        if event.frames and event.session_id:
+            stream = gateway.frames.stream
+            appended = await stream.append_encoded(event.tenant_id, event.session_id, event.frames)
+            if appended is not None:
+                gateway.hub.notify(event.session_id, appended.seq)
+        else:
+            await ring(event)
+
     for event_cls in DOORBELLS:
-        instance.on(event_cls, ring)
+        instance.on(event_cls, take_inline if event_cls is FramesAppended else ring)
 
 
 def register_projections(gateway: Gateway) -> None:

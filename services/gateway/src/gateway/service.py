@@ -40,7 +40,10 @@ class Gateway:
     def sessions(self) -> SessionStore:
         """Chat sessions."""
         return SessionStore(
-            self.runtime.redis, self.runtime.keys, ttl_seconds=self.settings.session_ttl_seconds
+            self.runtime.redis,
+            self.runtime.keys,
+            self.runtime.redis_guard,
+            ttl_seconds=self.settings.session_ttl_seconds,
         )
 
     @cached_property
@@ -57,15 +60,25 @@ class Gateway:
         """Frames to clients, delivered locally when the socket is here."""
         return FrameEmitter(
             SessionStream(
-                self.runtime.redis, self.runtime.keys, ttl=self.settings.session_ttl_seconds
+                self.runtime.redis,
+                self.runtime.keys,
+                self.runtime.redis_guard,
+                ttl=self.settings.session_ttl_seconds,
+                holds_sockets=True,
             ),
             self.runtime.publisher,
             local_route=self.instance_route,
             local_notify=self.hub.notify,
         )
 
+    async def reattach(self) -> None:
+        """After an outage (Redis may have lost its data): say again which sockets are here."""
+        for tenant_id, session_id in self.hub.sessions():
+            await self.frames.stream.attach(tenant_id, session_id, self.instance_route)
+
     async def bootstrap(self) -> None:
         """Create the development tenant, if configured and not in production."""
+        self.runtime.redis_guard.on_recovery(self.reattach)
         if self.settings.demo_tenant and self.settings.environment != "production":
             await self.tenants.ensure(
                 self.settings.demo_tenant, self.settings.demo_api_key.get_secret_value()

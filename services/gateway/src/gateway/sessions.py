@@ -7,6 +7,7 @@ from uuid import uuid4
 from redis.asyncio import Redis
 
 from contracts import utcnow
+from support_core.degraded import RedisGuard
 from support_core.redis import Keys
 
 
@@ -20,49 +21,78 @@ class ChatSession:
 
 
 class SessionStore:
-    """Creates sessions and numbers the messages within each."""
+    """Creates sessions and numbers the messages within each.
 
-    def __init__(self, redis: Redis, keys: Keys, *, ttl_seconds: int) -> None:
+    While Redis is unreachable, sessions are taken on the word of their signed token, messages
+    are numbered by this instance and client retries are not recognised.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys, guard: RedisGuard, *, ttl_seconds: int) -> None:
         self._redis = redis
         self._keys = keys
+        self._guard = guard
         self._ttl = ttl_seconds
+        self._local_seq: dict[str, int] = {}
 
     async def create(self, tenant_id: str, customer_id: str | None) -> ChatSession:
         """Open a new session."""
         session = ChatSession(str(uuid4()), tenant_id, customer_id)
-        key = self._keys.session(tenant_id, session.session_id, "meta")
-        fields = {"customer_id": customer_id or "", "created_at": utcnow().isoformat()}
-        await (
-            self._redis.pipeline(transaction=True)
-            .hset(key, mapping=fields)
-            .expire(key, self._ttl)
-            .execute()
-        )
+        await self._guard.run(lambda: self._store(session), lambda: None)
         return session
 
-    async def get(self, tenant_id: str, session_id: str) -> ChatSession | None:
-        """A live session of this tenant, or None (also for another tenant's session)."""
-        fields: dict[bytes, bytes] = await self._redis.hgetall(
-            self._keys.session(tenant_id, session_id, "meta")
+    async def _store(self, session: ChatSession) -> None:
+        key = self._keys.session(session.tenant_id, session.session_id, "meta")
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(
+            key,
+            mapping={"customer_id": session.customer_id or "", "created_at": utcnow().isoformat()},
         )
-        if not fields:
-            return None
-        return ChatSession(session_id, tenant_id, fields[b"customer_id"].decode() or None)
+        pipe.expire(key, self._ttl)
+        await pipe.execute()
+
+    async def get(
+        self, tenant_id: str, session_id: str, *, vouched: ChatSession | None = None
+    ) -> ChatSession | None:
+        """A live session of this tenant, or None (also for another tenant's session).
+
+        `vouched` is what a valid token says, used while Redis cannot be asked.
+        """
+        key = self._keys.session(tenant_id, session_id, "meta")
+
+        async def remote() -> ChatSession | None:
+            fields: dict[bytes, bytes] = await self._redis.hgetall(key)
+            if fields:
+                return ChatSession(session_id, tenant_id, fields[b"customer_id"].decode() or None)
+            if vouched is not None:  # Redis lost it; a valid token is proof enough to restore it
+                await self._store(vouched)
+            return vouched
+
+        return await self._guard.run(remote, lambda: vouched)
 
     async def expires_at(self, session: ChatSession) -> datetime:
         """When the session (and what was attached to it) expires."""
-        ttl = await self._redis.ttl(
-            self._keys.session(session.tenant_id, session.session_id, "meta")
-        )
+        key = self._keys.session(session.tenant_id, session.session_id, "meta")
+        ttl = await self._guard.run(lambda: self._redis.ttl(key), lambda: self._ttl)
         return utcnow() + timedelta(seconds=max(int(ttl), 0))
 
     async def next_message_seq(self, session: ChatSession) -> int:
         """Number the session's next customer message, so turns run in order."""
         key = self._keys.session(session.tenant_id, session.session_id, "messages")
-        seq, _ = (
-            await self._redis.pipeline(transaction=True).incr(key).expire(key, self._ttl).execute()
-        )
-        return int(seq)
+
+        async def remote() -> int:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.expire(key, self._ttl)
+            seq, _ = await pipe.execute()
+            self._local_seq[session.session_id] = int(seq)
+            return int(seq)
+
+        def local() -> int:
+            seq = self._local_seq.get(session.session_id, 0) + 1
+            self._local_seq[session.session_id] = seq
+            return seq
+
+        return await self._guard.run(remote, local)
 
     async def claim_client_message(
         self, session: ChatSession, client_message_id: str, turn_id: str
@@ -71,15 +101,18 @@ class SessionStore:
         key = self._keys.session(
             session.tenant_id, session.session_id, f"client-message:{client_message_id}"
         )
-        existing: bytes | None = await self._redis.set(
-            key, turn_id, nx=True, ex=self._ttl, get=True
-        )
-        return (existing.decode(), False) if existing else (turn_id, True)
+
+        async def remote() -> tuple[str, bool]:
+            existing: bytes | None = await self._redis.set(
+                key, turn_id, nx=True, ex=self._ttl, get=True
+            )
+            return (existing.decode(), False) if existing else (turn_id, True)
+
+        return await self._guard.run(remote, lambda: (turn_id, True))
 
     async def release_client_message(self, session: ChatSession, client_message_id: str) -> None:
         """Forget a client message that could not be accepted, so a retry goes through."""
-        await self._redis.delete(
-            self._keys.session(
-                session.tenant_id, session.session_id, f"client-message:{client_message_id}"
-            )
+        key = self._keys.session(
+            session.tenant_id, session.session_id, f"client-message:{client_message_id}"
         )
+        await self._guard.run(lambda: self._redis.delete(key), lambda: 0)

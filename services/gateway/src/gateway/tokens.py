@@ -19,6 +19,7 @@ class Principal:
     tenant_id: str
     role: Role
     subject: str
+    customer_id: str | None = None
 
 
 class InvalidToken(Exception):
@@ -41,6 +42,8 @@ class TokenIssuer:
             "role": principal.role,
             "exp": expires,
         }
+        if principal.customer_id:
+            claims["cid"] = principal.customer_id
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM), int(expires.timestamp())
 
     def verify(self, token: str) -> Principal:
@@ -51,4 +54,9 @@ class TokenIssuer:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        return Principal(tenant_id=claims["tid"], role=claims["role"], subject=claims["sub"])
+        return Principal(
+            tenant_id=claims["tid"],
+            role=claims["role"],
+            subject=claims["sub"],
+            customer_id=claims.get("cid"),
+        )

@@ -27,7 +27,8 @@ async def authenticate(websocket: WebSocket, gateway: Gateway, session_id: str) 
     principal = gateway.tokens.verify(token)
     if principal.role != "customer" or principal.subject != session_id:
         raise InvalidToken("token is not for this session")
-    session = await gateway.sessions.get(principal.tenant_id, session_id)
+    vouched = ChatSession(session_id, principal.tenant_id, principal.customer_id)
+    session = await gateway.sessions.get(principal.tenant_id, session_id, vouched=vouched)
     if session is None:
         raise InvalidToken("session expired")
     return session

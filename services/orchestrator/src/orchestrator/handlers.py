@@ -1,13 +1,13 @@
 """Subscribers of the orchestrator."""
 
 from contracts import ChatMessageReceived
-from orchestrator.service import TurnRunner
+from orchestrator.components import OrchestratorComponents
 from support_core.runtime import ServiceRuntime
 
 
-def register(runtime: ServiceRuntime, runner: TurnRunner) -> None:
+def register(runtime: ServiceRuntime, parts: OrchestratorComponents) -> None:
     """Attach the orchestrator's consumers to its broker."""
 
     @runtime.consumer(ChatMessageReceived)
     async def on_message(message: ChatMessageReceived) -> None:
-        await runner.run(message)
+        await parts.runner.run(message)

@@ -1,31 +1,33 @@
 """Redis cache of search results per tenant, invalidated by a generation counter.
 
 Changing a tenant's knowledge base increments its generation; keys of older generations are
-never read again and expire on their own (no key scans).
+never read again and expire on their own (no key scans). While Redis is unreachable the cache
+is skipped and invalidations wait; they are applied when Redis is back.
 """
 
 import hashlib
-import logging
 
 import orjson
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from contracts import Source
+from support_core.degraded import RedisGuard
 from support_core.redis import Keys
 
-log = logging.getLogger(__name__)
-_sources = TypeAdapter(list[Source])
+_cached = TypeAdapter(tuple[list[Source], float | None])
 
 
 class ResultCache:
     """Caches ranked sources; Redis trouble turns the cache off rather than failing searches."""
 
-    def __init__(self, redis: Redis, keys: Keys, *, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, keys: Keys, guard: RedisGuard, *, ttl_seconds: int) -> None:
         self._redis = redis
         self._keys = keys
+        self._guard = guard
         self._ttl = ttl_seconds
+        self._pending: set[str] = set()
+        guard.on_recovery(self._apply_pending)
 
     def _generation_key(self, tenant_id: str) -> str:
         return self._keys.tenant(tenant_id, "retrieval:generation")
@@ -35,28 +37,52 @@ class ResultCache:
         digest = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
         return self._keys.tenant(tenant_id, f"retrieval:cache:{generation}:{digest}")
 
-    async def get(self, tenant_id: str, request: dict[str, object]) -> list[Source] | None:
+    async def get(
+        self, tenant_id: str, request: dict[str, object]
+    ) -> tuple[list[Source], float | None] | None:
         """Cached results for an identical request, if any."""
         if self._ttl == 0:
             return None
-        try:
-            cached = await self._redis.get(await self._key(tenant_id, request))
-        except RedisError:
-            log.warning("search cache unavailable", exc_info=True)
-            return None
-        return _sources.validate_json(cached) if cached else None
 
-    async def put(self, tenant_id: str, request: dict[str, object], sources: list[Source]) -> None:
+        async def remote() -> bytes | None:
+            cached: bytes | None = await self._redis.get(await self._key(tenant_id, request))
+            return cached
+
+        cached = await self._guard.run(remote, lambda: None)
+        return _cached.validate_json(cached) if cached else None
+
+    async def put(
+        self,
+        tenant_id: str,
+        request: dict[str, object],
+        sources: list[Source],
+        confidence: float | None,
+    ) -> None:
         """Remember results until the tenant's knowledge base changes (or the TTL passes)."""
         if self._ttl == 0:
             return
-        try:
+
+        async def remote() -> None:
             await self._redis.set(
-                await self._key(tenant_id, request), _sources.dump_json(sources), ex=self._ttl
+                await self._key(tenant_id, request),
+                _cached.dump_json((sources, confidence)),
+                ex=self._ttl,
             )
-        except RedisError:
-            log.warning("search cache unavailable", exc_info=True)
+
+        await self._guard.run(remote, lambda: None)
 
     async def invalidate(self, tenant_id: str) -> None:
-        """The tenant's knowledge base changed: start a new generation."""
-        await self._redis.incr(self._generation_key(tenant_id))
+        """The tenant's knowledge base changed: start a new generation (now, or on recovery)."""
+        await self._guard.run(
+            lambda: self._redis.incr(self._generation_key(tenant_id)),
+            lambda: self._pending.add(tenant_id),
+        )
+
+    async def _apply_pending(self) -> None:
+        while self._pending:
+            tenant_id = self._pending.pop()
+            try:
+                await self._redis.incr(self._generation_key(tenant_id))
+            except Exception:
+                self._pending.add(tenant_id)
+                raise

@@ -63,17 +63,23 @@ def blocks(markdown: str) -> list[Block]:
 
 
 def _pieces(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
-    """Split an oversized text at sentences, and a sentence still too long at words."""
+    """Split an oversized text at sentences, and a sentence still too long at words.
+
+    Word pieces never cross whitespace, so a run of words costs the sum of their counts.
+    """
     for sentence in SENTENCE_END.split(text):
         if count(sentence) <= budget:
             yield sentence
             continue
-        words, current = sentence.split(), list[str]()
-        for word in words:
-            if current and count(" ".join([*current, word])) > budget:
+        current: list[str] = []
+        size = 0
+        for word in sentence.split():
+            tokens = count(word)
+            if current and size + tokens > budget:
                 yield " ".join(current)
-                current = []
+                current, size = [], 0
             current.append(word)
+            size += tokens
         if current:
             yield " ".join(current)
 

@@ -7,6 +7,7 @@ from retrieval.cache import ResultCache
 from retrieval.index import EmbeddingModelMismatch, IndexUnavailable, KnowledgeIndex
 from retrieval.ingest import PointBuilder
 from retrieval.lexical import LexicalEncoder
+from retrieval.ranking import MemoryRanker, QdrantRanker, Ranker
 from retrieval.search import Searcher
 from retrieval.service import KnowledgeBase
 from retrieval.settings import RetrievalSettings
@@ -28,6 +29,7 @@ class RetrievalComponents:
         self._index_error: str | None = "starting"
         self._knowledge_base: KnowledgeBase | None = None
         self._embedder: Embedder | None = None
+        self._memory: MemoryRanker | None = None
         runtime.on_start(self.start)
         runtime.on_stop(self.stop)
         runtime.extra_checks.append(ReadinessCheck("qdrant", self.check_index))
@@ -46,14 +48,23 @@ class RetrievalComponents:
         index = self._index = KnowledgeIndex(
             settings.qdrant, collection=settings.collection, model=embedder.info
         )
+        in_memory = settings.search_backend == "memory" or (
+            settings.search_backend == "auto" and not settings.qdrant.url
+        )
+        self._memory = MemoryRanker(index, embedder.info.dimension) if in_memory else None
+        ranker: Ranker = self._memory or QdrantRanker(index)
         self._knowledge_base = KnowledgeBase(
             index=index,
+            ranker=ranker,
             builder=PointBuilder(
                 embedder, lexical, budget=settings.chunk_tokens, overlap=settings.overlap_tokens
             ),
-            searcher=Searcher(index, embedder, lexical),
+            searcher=Searcher(ranker, embedder, lexical),
             cache=ResultCache(
-                self._runtime.redis, self._runtime.keys, ttl_seconds=settings.cache_ttl_seconds
+                self._runtime.redis,
+                self._runtime.keys,
+                self._runtime.redis_guard,
+                ttl_seconds=settings.cache_ttl_seconds,
             ),
             outbox=self._runtime.outbox,
             max_document_bytes=settings.max_document_bytes,
@@ -72,6 +83,8 @@ class RetrievalComponents:
             self._index_error = str(exc)
             log.error("knowledge index unavailable: %s", exc)
             return False
+        if self._memory is not None:
+            await self._memory.warm()
         self._index_error = None
         return True
 

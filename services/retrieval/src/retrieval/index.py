@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import numpy as np
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
@@ -62,19 +63,6 @@ def tenant_filter(
     return models.Filter(must=must)
 
 
-def document_filter(tenant_id: str, session_id: str | None, document_id: str) -> models.Filter:
-    """Every point of one document."""
-    return models.Filter(
-        must=[
-            models.FieldCondition(key="tenant_id", match=models.MatchValue(value=tenant_id)),
-            models.FieldCondition(
-                key="session_id", match=models.MatchValue(value=session_id or KB_SCOPE)
-            ),
-            models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id)),
-        ]
-    )
-
-
 class KnowledgeIndex:
     """Chunks of every tenant's documents in one Qdrant collection."""
 
@@ -85,14 +73,15 @@ class KnowledgeIndex:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant")
         self._client: QdrantClient | None = None
 
-    async def _run(self, call: Callable[[QdrantClient], T]) -> T:
+    async def _run(self, call: Callable[[QdrantClient], T], *, timeout: float | None = None) -> T:
         if self._client is None:
             raise IndexUnavailable("the index is not open")
         client = self._client
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
-                loop.run_in_executor(self._executor, call, client), self._settings.timeout
+                loop.run_in_executor(self._executor, call, client),
+                timeout or self._settings.timeout,
             )
         except TimeoutError:
             raise IndexUnavailable(
@@ -173,31 +162,73 @@ class KnowledgeIndex:
         return f"{info.points_count or 0} points"
 
     async def replace_document(
-        self, document: models.Filter, points: Sequence[models.PointStruct]
+        self, points: Sequence[models.PointStruct], stale: Sequence[str]
     ) -> None:
-        """Upsert the document's new chunks and drop its other chunks, in one request."""
-        keep = [point.id for point in points]
-        stale = models.Filter(must=document.must, must_not=[models.HasIdCondition(has_id=keep)])
+        """Upsert a document's new chunks and delete its stale ones, in one request."""
         operations: list[Any] = [
-            models.UpsertOperation(upsert=models.PointsList(points=list(points))),
-            models.DeleteOperation(delete=models.FilterSelector(filter=stale)),
+            models.UpsertOperation(upsert=models.PointsList(points=list(points)))
         ]
+        if stale:
+            operations.append(
+                models.DeleteOperation(delete=models.PointIdsList(points=list(stale)))
+            )
         await self._run(
             lambda client: client.batch_update_points(self._collection, operations, wait=True)
         )
 
-    async def delete(self, selection: models.Filter) -> None:
-        """Delete every point matching the filter."""
-        await self._run(
-            lambda client: client.delete(
-                self._collection, models.FilterSelector(filter=selection), wait=True
+    async def delete_ids(self, point_ids: Sequence[str]) -> None:
+        """Delete chunks by id."""
+        if point_ids:
+            await self._run(
+                lambda client: client.delete(
+                    self._collection, models.PointIdsList(points=list(point_ids)), wait=True
+                )
             )
-        )
 
-    async def search(self, requests: Sequence[models.QueryRequest]) -> list[list[Hit]]:
-        """Run several queries in one round trip; each returns its ranked hits."""
+    async def all_points(self, batch: int = 1000) -> list[models.Record]:
+        """Every stored chunk with its vectors and payload (to warm an in-memory index)."""
+
+        def scroll(client: QdrantClient) -> list[models.Record]:
+            found: list[models.Record] = []
+            offset: Any = None
+            while True:
+                records, offset = client.scroll(
+                    self._collection,
+                    limit=batch,
+                    offset=offset,
+                    with_payload=True,
+                    with_vectors=True,
+                )
+                found += records
+                if offset is None:
+                    return found
+
+        return await self._run(scroll, timeout=600)
+
+    async def rank(
+        self,
+        *,
+        tenant_id: str,
+        session_id: str | None,
+        metadata: dict[str, Any] | None,
+        dense: np.ndarray | None,
+        lexical: models.SparseVector | None,
+        limit: int,
+    ) -> list[list[Hit]]:
+        """Dense and BM25 rankings computed by Qdrant (server mode), filtered by tenant."""
+        selection = tenant_filter(tenant_id, session_id, metadata)
+        requests = [
+            models.QueryRequest(
+                query=query, using=using, filter=selection, limit=limit, with_payload=True
+            )
+            for query, using in (
+                (dense.tolist() if dense is not None else None, DENSE),
+                (lexical, LEXICAL),
+            )
+            if query is not None
+        ]
         responses = await self._run(
-            lambda client: client.query_batch_points(self._collection, list(requests))
+            lambda client: client.query_batch_points(self._collection, requests)
         )
         return [
             [Hit(str(p.id), p.score, p.payload or {}) for p in response.points]

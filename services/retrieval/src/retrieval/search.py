@@ -10,14 +10,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from qdrant_client import models
 
 from contracts import Source
-from retrieval.index import DENSE, LEXICAL, Hit, KnowledgeIndex, tenant_filter
+from retrieval.index import Hit
 from retrieval.lexical import LexicalEncoder
+from retrieval.ranking import Ranker
 from support_embeddings import Embedder
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -102,17 +102,25 @@ def fuse(
     return [(document_score[document], hit) for document in ranked for hit in best[document]]
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """Ranked passages and how similar the best one is to the query (None without dense)."""
+
+    sources: list[Source]
+    confidence: float | None
+
+
 class Searcher:
     """Finds the passages of a tenant's knowledge base (and session attachments) for a query."""
 
     def __init__(
         self,
-        index: KnowledgeIndex,
+        ranker: Ranker,
         embedder: Embedder,
         lexical: LexicalEncoder,
         tuning: SearchTuning | None = None,
     ) -> None:
-        self._index = index
+        self._ranker = ranker
         self._embedder = embedder
         self._lexical = lexical
         self.tuning = tuning or SearchTuning()
@@ -125,39 +133,40 @@ class Searcher:
         query: str,
         top_k: int = 5,
         mode: Mode = "hybrid",
-        filters: dict[str, object] | None = None,
-    ) -> list[Source]:
+        filters: dict[str, Any] | None = None,
+    ) -> SearchResult:
         """Ranked passages, best first, at most `per_document` from each document."""
         tuning = self.tuning
-        selection = tenant_filter(tenant_id, session_id, filters)
         windows = query_windows(
             query,
             self._embedder.token_count,
             window_tokens=tuning.window_tokens,
             max_windows=tuning.max_windows,
         )
-        requests: list[models.QueryRequest] = []
-        weights: list[float] = []
-        if mode != "lexical":
-            vector = await self._query_vector(windows)
-            requests.append(self._request(vector.tolist(), DENSE, selection))
-            weights.append(tuning.dense_weight)
-        if mode != "dense":
-            requests.append(self._request(self._lexical.query(query), LEXICAL, selection))
-            weights.append(tuning.lexical_weight)
-        results = await self._index.search(requests)
-        query_terms = set(self._lexical.query(query).indices)
-
-        def relevance(sentence: str) -> float:
-            return len(query_terms.intersection(self._lexical.query(sentence).indices))
-
+        lexical_query = self._lexical.query(query)
+        rankings = await self._ranker.rank(
+            tenant_id=tenant_id,
+            session_id=session_id,
+            metadata=filters,
+            dense=await self._query_vector(windows) if mode != "lexical" else None,
+            lexical=lexical_query if mode != "dense" else None,
+            limit=tuning.candidates,
+        )
+        weights = ([tuning.dense_weight] if mode != "lexical" else []) + (
+            [tuning.lexical_weight] if mode != "dense" else []
+        )
         fused = fuse(
-            list(zip(weights, results, strict=True)),
+            list(zip(weights, rankings, strict=True)),
             rrf_k=tuning.rrf_k,
             per_document=tuning.per_document,
             top_k=top_k,
         )
-        return [
+        query_terms = set(lexical_query.indices)
+
+        def relevance(sentence: str) -> float:
+            return len(query_terms.intersection(self._lexical.query(sentence).indices))
+
+        sources = [
             Source(
                 document_id=hit.payload["document_id"],
                 title=hit.payload["title"],
@@ -166,9 +175,13 @@ class Searcher:
                 snippet=snippet(hit.payload["text"], tuning.snippet_chars, relevance),
                 heading_path=hit.payload.get("heading_path", []),
                 source_url=hit.payload.get("source_url"),
+                text=hit.payload["text"],
             )
             for score, hit in fused
         ]
+        dense_hits = rankings[0] if mode != "lexical" else []
+        confidence = round(max(dense_hits[0].score, 0.0), 4) if dense_hits else None
+        return SearchResult(sources, confidence)
 
     async def _query_vector(self, windows: list[str]) -> np.ndarray:
         if len(windows) == 1:
@@ -176,14 +189,3 @@ class Searcher:
         mean: np.ndarray = (await self._embedder.embed_many(windows)).mean(axis=0)
         normalised: np.ndarray = mean / np.linalg.norm(mean)
         return normalised
-
-    def _request(
-        self, query: list[float] | models.SparseVector, using: str, selection: models.Filter
-    ) -> models.QueryRequest:
-        return models.QueryRequest(
-            query=query,
-            using=using,
-            filter=selection,
-            limit=self.tuning.candidates,
-            with_payload=True,
-        )

@@ -5,6 +5,7 @@ import base64
 import binascii
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -21,9 +22,10 @@ from contracts import (
 )
 from retrieval.cache import ResultCache
 from retrieval.extract import UnprocessableDocument, extract
-from retrieval.index import KB_SCOPE, IndexUnavailable, KnowledgeIndex, document_filter
+from retrieval.index import KB_SCOPE, IndexUnavailable, KnowledgeIndex
 from retrieval.ingest import PointBuilder, SourceDocument
 from retrieval.models import documents
+from retrieval.ranking import Ranker
 from retrieval.search import Searcher
 from support_core.messaging.outbox import Outbox
 
@@ -45,6 +47,7 @@ class KnowledgeBase:
         self,
         *,
         index: KnowledgeIndex,
+        ranker: Ranker,
         builder: PointBuilder,
         searcher: Searcher,
         cache: ResultCache,
@@ -52,6 +55,7 @@ class KnowledgeBase:
         max_document_bytes: int,
     ) -> None:
         self._index = index
+        self._ranker = ranker
         self._builder = builder
         self._searcher = searcher
         self._cache = cache
@@ -69,9 +73,12 @@ class KnowledgeBase:
         }
         cached = await self._cache.get(request.tenant_id, key)
         if cached is not None:
-            return request.follow(RetrievalCompleted, chunks=cached, cached=True)
+            sources, confidence = cached
+            return request.follow(
+                RetrievalCompleted, chunks=sources, confidence=confidence, cached=True
+            )
         try:
-            sources = await self._searcher.search(
+            result = await self._searcher.search(
                 tenant_id=request.tenant_id,
                 session_id=request.session_id,
                 query=request.query,
@@ -81,8 +88,10 @@ class KnowledgeBase:
             )
         except IndexUnavailable as exc:
             return request.follow(RetrievalCompleted, error=f"knowledge base unavailable: {exc}")
-        await self._cache.put(request.tenant_id, key, sources)
-        return request.follow(RetrievalCompleted, chunks=sources)
+        await self._cache.put(request.tenant_id, key, result.sources, result.confidence)
+        return request.follow(
+            RetrievalCompleted, chunks=result.sources, confidence=result.confidence
+        )
 
     async def ingest(self, request: DocumentIngestRequested) -> None:
         """Index the document (or record why not); unchanged content changes nothing."""
@@ -94,15 +103,21 @@ class KnowledgeBase:
             await self._record_failure(request, str(exc))
             return
         content_hash = document.content_hash()
-        if await self._indexed_hash(request) == content_hash:
+        registered = await self._registered(request)
+        if (
+            registered
+            and registered.status == "indexed"
+            and registered.content_hash == content_hash
+        ):
             await self._record_success(request, content_hash, None, unchanged=True)
             return
         points = await asyncio.to_thread(self._builder.build, document)
-        await self._index.replace_document(
-            document_filter(request.tenant_id, request.session_id, request.document_id), points
-        )
+        chunk_ids = [str(point.id) for point in points]
+        stale = sorted(set(registered.chunk_ids if registered else []) - set(chunk_ids))
+        await self._index.replace_document(points, stale)
+        self._ranker.apply(request.tenant_id, points, stale)
         await self._cache.invalidate(request.tenant_id)
-        await self._record_success(request, content_hash, len(points), unchanged=False)
+        await self._record_success(request, content_hash, chunk_ids, unchanged=False)
 
     def _source(self, request: DocumentIngestRequested) -> SourceDocument:
         try:
@@ -124,25 +139,24 @@ class KnowledgeBase:
             expires_at=expires_at.timestamp() if expires_at else None,
         )
 
-    async def _indexed_hash(self, request: DocumentIngestRequested) -> str | None:
+    async def _registered(self, request: DocumentIngestRequested | DocumentDeleteRequested) -> Any:
+        """The document's registry row (hash, status, chunk ids), if any."""
         async with self._outbox.unit_of_work() as uow:
-            row = (
+            return (
                 await uow.conn.execute(
-                    sa.select(documents.c.content_hash).where(
+                    sa.select(documents).where(
                         documents.c.tenant_id == request.tenant_id,
                         documents.c.session_id == (request.session_id or KB_SCOPE),
                         documents.c.document_id == request.document_id,
-                        documents.c.status == "indexed",
                     )
                 )
             ).first()
-        return row.content_hash if row else None
 
     async def _record_success(
         self,
         request: DocumentIngestRequested,
         content_hash: str,
-        chunk_count: int | None,
+        chunk_ids: list[str] | None,
         *,
         unchanged: bool,
     ) -> None:
@@ -154,8 +168,9 @@ class KnowledgeBase:
             "expires_at": expiry_of(request),
             "updated_at": utcnow(),
         }
-        if chunk_count is not None:
-            values["chunk_count"] = chunk_count
+        if chunk_ids is not None:
+            values["chunk_ids"] = chunk_ids
+            values["chunk_count"] = len(chunk_ids)
         async with self._outbox.unit_of_work(consumer=INGEST, event=request) as uow:
             if uow.duplicate:
                 return
@@ -208,9 +223,10 @@ class KnowledgeBase:
 
     async def delete(self, request: DocumentDeleteRequested) -> None:
         """Remove a document and its chunks."""
-        await self._index.delete(
-            document_filter(request.tenant_id, request.session_id, request.document_id)
-        )
+        registered = await self._registered(request)
+        chunk_ids = list(registered.chunk_ids) if registered else []
+        await self._index.delete_ids(chunk_ids)
+        self._ranker.apply(request.tenant_id, [], chunk_ids)
         await self._cache.invalidate(request.tenant_id)
         async with self._outbox.unit_of_work(consumer=DELETE, event=request) as uow:
             if uow.duplicate:
@@ -233,14 +249,16 @@ class KnowledgeBase:
                     documents.delete()
                     .where(documents.c.expires_at < now)
                     .returning(
-                        documents.c.tenant_id, documents.c.session_id, documents.c.document_id
+                        documents.c.tenant_id,
+                        documents.c.session_id,
+                        documents.c.document_id,
+                        documents.c.chunk_ids,
                     )
                 )
             ).all()
             for row in expired:
-                await self._index.delete(
-                    document_filter(row.tenant_id, row.session_id, row.document_id)
-                )
+                await self._index.delete_ids(list(row.chunk_ids))
+                self._ranker.apply(row.tenant_id, [], list(row.chunk_ids))
                 uow.emit(
                     DocumentDeleted(
                         tenant_id=row.tenant_id,

@@ -1,5 +1,7 @@
 """Retrieval settings (`RETRIEVAL_*`, plus `QDRANT_*` and `EMBEDDING_*`)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -25,3 +27,7 @@ class RetrievalSettings(ServiceSettings):
     cache_ttl_seconds: int = Field(default=600, ge=0)
     purge_interval_seconds: float = Field(default=60.0, gt=0)
     ingest_prefetch: int = Field(default=2, ge=1, description="Documents indexed at once.")
+    search_backend: Literal["auto", "memory", "qdrant"] = Field(
+        default="auto",
+        description="Who ranks: `memory` (embedded mode's default) or `qdrant` (a server's).",
+    )

@@ -1,5 +1,6 @@
 """OpenTelemetry tracing: one provider per service, exporter chosen by settings."""
 
+from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -38,3 +39,9 @@ def _file_exporter(settings: TelemetrySettings) -> SpanExporter:
         return ConsoleSpanExporter(formatter=_one_line)
     settings.file_path.parent.mkdir(parents=True, exist_ok=True)
     return ConsoleSpanExporter(out=settings.file_path.open("a", buffering=1), formatter=_one_line)
+
+
+def current_trace_id() -> str | None:
+    """Id of the trace the current span belongs to."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text),
         sa.Column("chunk_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("chunk_ids", sa.JSON, nullable=False, server_default="[]"),
         sa.Column("expires_at", sa.DateTime(timezone=True)),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,

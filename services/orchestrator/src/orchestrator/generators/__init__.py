@@ -1,0 +1,1 @@
+"""Answer generators, chosen by `ORCHESTRATOR_GENERATOR`."""

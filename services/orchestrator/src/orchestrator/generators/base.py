@@ -1,0 +1,57 @@
+"""What every answer generator gets and gives."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from contracts import CustomerFact, HistoryMessage, Source
+
+DONT_KNOW = (
+    "I'm sorry, I couldn't find a reliable answer to that in our help center. "
+    "Would you like me to connect you with a member of our support team?"
+)
+CANNOT_LOOK_UP = (
+    "I can't look that up right now. Please try again in a moment, or I can connect you "
+    "with a member of our support team."
+)
+
+
+@dataclass(frozen=True)
+class GenerationInput:
+    """Everything an answer may draw on."""
+
+    question: str
+    sources: list[Source]
+    confidence: float | None
+    facts: list[CustomerFact] = field(default_factory=list)
+    history: list[HistoryMessage] = field(default_factory=list)
+    customer_record: dict[str, Any] | None = None
+    escalation_note: str | None = None
+    handoff_only: bool = False
+
+
+@dataclass
+class Draft:
+    """An answer being written: its pieces as they come, the sources it cites."""
+
+    pieces: AsyncIterator[str]
+    sources: list[Source]
+    offers_human: bool = False
+
+
+class AnswerGenerator(Protocol):
+    """Writes answers."""
+
+    name: str
+
+    async def draft(self, given: GenerationInput) -> Draft:
+        """Start an answer; raise before the first piece if it cannot be written."""
+        ...
+
+
+async def pieces_of(text: str, words_per_piece: int = 4) -> AsyncIterator[str]:
+    """A finished text as streamed pieces of a few words."""
+    words = text.split(" ")
+    for i in range(0, len(words), words_per_piece):
+        last = i + words_per_piece >= len(words)
+        yield " ".join(words[i : i + words_per_piece]) + ("" if last else " ")

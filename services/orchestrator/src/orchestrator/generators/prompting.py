@@ -1,0 +1,59 @@
+"""Prompts for remote models: policy, customer facts, numbered sources, recent history, within
+a token budget (history goes first, then the least relevant sources)."""
+
+from dataclasses import dataclass
+
+from contracts import Source
+from orchestrator.generators.base import GenerationInput
+
+
+def tokens(text: str) -> int:
+    """Rough token count (≈ 4 characters a token), enough to keep a prompt in budget."""
+    return len(text) // 4 + 1
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A system prompt and the conversation, in the provider-neutral form."""
+
+    system: str
+    messages: list[dict[str, str]]
+    sources: list[Source]
+
+
+def build_prompt(policy: str, given: GenerationInput, budget: int) -> Prompt:
+    """The prompt, trimmed to `budget` tokens."""
+    sources = list(given.sources)
+    history = list(given.history)
+
+    def assemble() -> Prompt:
+        parts = [policy]
+        if given.escalation_note:
+            parts.append(f"Tell the customer first: {given.escalation_note}")
+        if given.facts:
+            parts.append(
+                "Known about the customer:\n" + "\n".join(f"- {f.content}" for f in given.facts)
+            )
+        if given.customer_record:
+            parts.append(f"Customer record: {given.customer_record}")
+        numbered = "\n\n".join(
+            f"[{n}] {s.title}\n{s.text or s.snippet}" for n, s in enumerate(sources, start=1)
+        )
+        parts.append("Sources:\n" + (numbered or "(none found)"))
+        messages = [
+            {"role": "assistant" if m.role != "customer" else "user", "content": m.text}
+            for m in history
+        ]
+        messages.append({"role": "user", "content": given.question})
+        return Prompt("\n\n".join(parts), messages, list(sources))
+
+    prompt = assemble()
+    while tokens(prompt.system) + sum(tokens(m["content"]) for m in prompt.messages) > budget:
+        if history:
+            history.pop(0)
+        elif len(sources) > 1:
+            sources.pop()
+        else:
+            break
+        prompt = assemble()
+    return prompt

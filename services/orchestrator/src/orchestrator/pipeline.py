@@ -1,0 +1,263 @@
+"""The turn as an explicit sequence of steps, each timed and traced:
+
+    load_state → gather_context → assess_escalation → generate → record
+
+A dependency that fails or is slow degrades the turn instead of failing it: no memory means an
+answer without it; no knowledge base means "I can't look that up right now" and an offer of a
+human; no escalation service means no hand-off check. `turn.completed` lists what degraded.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from opentelemetry.trace import Tracer
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from contracts import (
+    AnswerCompleted,
+    AnswerDelta,
+    ChatMessageReceived,
+    EscalationAssessed,
+    FramesAppended,
+    TurnCompleted,
+    utcnow,
+)
+from contracts.frames import AnswerCompletedFrame, AnswerDeltaFrame, Escalated, Typing
+from orchestrator.context import TurnContext
+from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.extractive import ExtractiveGenerator
+from orchestrator.generators.resilient import ResilientGenerator
+from orchestrator.models import turns
+from orchestrator.tools import ToolRegistry, ToolRunner
+from support_core.frames import FrameEmitter, ThrottledFrames
+from support_core.messaging.outbox import Outbox
+from support_core.observability.tracing import current_trace_id
+from support_core.session_state import SessionState
+
+CONSUMER = "orchestrator.turns"
+STEPS = ("load_state", "gather_context", "assess_escalation", "generate", "record")
+
+
+def _delta_doorbell(message: ChatMessageReceived, text: str, seq: int) -> AnswerDelta:
+    return message.follow(AnswerDelta, seq=seq, text=text)
+
+
+class TurnMetrics:
+    """Turn outcomes, latency and degradation."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.turns = Counter("support_turns", "Turns by outcome", ["outcome"], registry=registry)
+        self.seconds = Histogram(
+            "support_turn_seconds",
+            "Turn duration from message to recorded answer",
+            registry=registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.degraded = Counter(
+            "support_turn_degraded",
+            "Turns that went on without a dependency",
+            ["dependency"],
+            registry=registry,
+        )
+
+
+class TurnPipeline:
+    """Runs the steps of one turn."""
+
+    def __init__(
+        self,
+        *,
+        state: SessionState,
+        tools: ToolRegistry,
+        runner: ToolRunner,
+        generator: ResilientGenerator | ExtractiveGenerator,
+        emitter: FrameEmitter,
+        outbox: Outbox,
+        tracer: Tracer,
+        metrics: TurnMetrics,
+    ) -> None:
+        self._state = state
+        self._tools = tools
+        self._runner = runner
+        self._generator = generator
+        self._emitter = emitter
+        self._outbox = outbox
+        self._tracer = tracer
+        self._metrics = metrics
+        self._steps: dict[str, Callable[[TurnContext], Awaitable[None]]] = {
+            name: getattr(self, name) for name in STEPS
+        }
+
+    async def run(self, context: TurnContext) -> None:
+        """Go through every step; failures of dependencies degrade, they do not stop the turn."""
+        started = time.perf_counter()
+        for name in STEPS:
+            context.step = name
+            step_started = time.perf_counter()
+            with self._tracer.start_as_current_span(
+                f"turn {name}",
+                attributes={"turn.id": context.turn_id, "session.id": context.session_id},
+            ):
+                await self._steps[name](context)
+            context.timings_ms[name] = round((time.perf_counter() - step_started) * 1000, 2)
+        self._metrics.seconds.observe(time.perf_counter() - started)
+        self._metrics.turns.labels(outcome="degraded" if context.degraded else "ok").inc()
+        for dependency in context.degraded:
+            self._metrics.degraded.labels(dependency=dependency).inc()
+
+    async def load_state(self, context: TurnContext) -> None:
+        """Count the message and read the session's shared state."""
+        message = context.message
+        context.turn_index = await self._state.count_message(message.tenant_id, context.session_id)
+        context.state = await self._state.get(message.tenant_id, context.session_id)
+
+    async def gather_context(self, context: TurnContext) -> None:
+        """Memory, knowledge base (and the CRM, if enabled) at the same time."""
+        context.memory, context.retrieval, context.customer_record = await self._call_all(
+            context, ("memory", "retrieval", "crm")
+        )
+
+    async def _call_all(self, context: TurnContext, names: tuple[str, ...]) -> list[Any]:
+        async def one(name: str) -> Any:
+            tool = self._tools.get(name)
+            if tool is None:
+                return None
+            result = await self._runner.call(tool, context)
+            if not result.success:
+                context.degrade(name)
+            return result.data
+
+        return list(await asyncio.gather(*(one(name) for name in names)))
+
+    async def assess_escalation(self, context: TurnContext) -> None:
+        """Should a human take over?"""
+        tool = self._tools.get("escalation")
+        if tool is None:
+            return
+        result = await self._runner.call(tool, context)
+        if result.success and isinstance(result.data, EscalationAssessed):
+            context.assessment = result.data
+        else:
+            context.degrade("escalation")
+
+    async def generate(self, context: TurnContext) -> None:
+        """Stream the answer between typing frames."""
+        message = context.message
+        frames = ThrottledFrames(
+            self._emitter,
+            message.tenant_id,
+            context.session_id,
+            fallback_route=message.gateway_instance,
+        )
+
+        def appended(seq: int) -> FramesAppended:
+            return message.follow(FramesAppended, seq=seq)
+
+        await frames.send(Typing(turn_id=context.turn_id, state="on"), appended)
+        assessment = context.assessment
+        escalated = bool(assessment and assessment.escalate)
+        retrieval = context.retrieval
+        given = GenerationInput(
+            question=message.text,
+            sources=retrieval.chunks if retrieval else [],
+            confidence=retrieval.confidence if retrieval else None,
+            facts=context.memory.facts if context.memory else [],
+            history=context.memory.history if context.memory else [],
+            customer_record=context.customer_record,
+            escalation_note=assessment.customer_message if assessment and escalated else None,
+            handoff_only=bool(assessment and "human_request" in assessment.reasons),
+        )
+        if isinstance(self._generator, ResilientGenerator):
+            draft, generator_name = await self._generator.draft(given, context)
+        else:
+            draft, generator_name = await self._generator.draft(given), self._generator.name
+        text = []
+        async for piece in draft.pieces:
+            text.append(piece)
+            await frames.send(
+                AnswerDeltaFrame(turn_id=context.turn_id, text=piece),
+                partial(_delta_doorbell, message, piece),
+            )
+        await frames.send(Typing(turn_id=context.turn_id, state="off"), appended)
+        if escalated and assessment and assessment.ticket_id:
+            reason = ", ".join(assessment.reasons) or "escalation"
+            await frames.send(
+                Escalated(
+                    ticket_id=assessment.ticket_id,
+                    reason=reason,
+                    message=assessment.customer_message
+                    or "A member of our team will join shortly.",
+                ),
+                appended,
+            )
+        answer = "".join(text)
+        sources = [source.model_copy(update={"text": None}) for source in draft.sources]
+        completed = message.follow(
+            AnswerCompleted,
+            text=answer,
+            sources=draft.sources,
+            escalated=escalated,
+            ticket_id=assessment.ticket_id if assessment and escalated else None,
+            generator=generator_name,
+            confidence=retrieval.confidence if retrieval else None,
+        )
+        seq = await frames.finish(
+            AnswerCompletedFrame(
+                turn_id=context.turn_id,
+                text=answer,
+                sources=sources,
+                escalated=escalated,
+                ticket_id=completed.ticket_id,
+                offers_human=draft.offers_human,
+            ),
+            lambda seq: completed.model_copy(update={"seq": seq}),
+        )
+        context.completed = completed.model_copy(update={"seq": seq})
+
+    async def record(self, context: TurnContext) -> None:
+        """Commit the turn with `answer.completed` and `turn.completed`, once per message."""
+        message = context.message
+        completed = context.completed
+        assert completed is not None
+        completed_at = utcnow()
+        timings = context.timings_ms | {
+            "total": round((completed_at - context.started_at).total_seconds() * 1000, 2)
+        }
+        async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
+            if uow.duplicate:
+                return
+            await uow.conn.execute(
+                turns.insert().values(
+                    turn_id=context.turn_id,
+                    tenant_id=message.tenant_id,
+                    session_id=context.session_id,
+                    generator=completed.generator,
+                    degraded=context.degraded,
+                    started_at=context.started_at,
+                    completed_at=completed_at,
+                )
+            )
+            uow.emit(completed.model_copy(update={"timings_ms": timings}))
+            uow.emit(
+                message.follow(
+                    TurnCompleted,
+                    customer_id=message.customer_id,
+                    message_id=message.message_id,
+                    user_text=message.text,
+                    answer_text=completed.text,
+                    sources=completed.sources,
+                    tools_called=context.tools_called,
+                    degraded=context.degraded,
+                    generator=completed.generator,
+                    escalated=completed.escalated,
+                    ticket_id=completed.ticket_id,
+                    turn_index=context.turn_index,
+                    started_at=context.started_at,
+                    completed_at=completed_at,
+                    timings_ms=timings,
+                    trace_id=current_trace_id(),
+                )
+            )

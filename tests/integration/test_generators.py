@@ -1,0 +1,160 @@
+"""Remote answer generators against a local server speaking each provider's streaming wire
+format: answers stream, failures fall back to the extractive generator, a broken stream says so,
+and a circuit breaker keeps a failing provider out until it recovers."""
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pybreaker
+import pytest
+from prometheus_client import CollectorRegistry
+
+from contracts import ChatMessageReceived, Source
+from orchestrator.context import TurnContext
+from orchestrator.generators.anthropic_messages import AnthropicGenerator
+from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.extractive import ExtractiveGenerator
+from orchestrator.generators.openai_chat import OpenAIChatGenerator
+from orchestrator.generators.resilient import INTERRUPTED, ResilientGenerator
+from orchestrator.settings import DEFAULT_POLICY, AnthropicSettings, OpenAISettings
+from tests.support.infra import wait_until
+from tests.support.llm_servers import ANSWER, FakeProvider, create_provider_app
+from tests.support.servers import serve_app
+
+pytestmark = pytest.mark.integration
+SOURCE = Source(
+    document_id="cards-1",
+    title="Lost cards",
+    chunk_id="c1",
+    score=0.9,
+    snippet="Freeze a lost card in the app.",
+    text="Freeze a lost card in the app. Then order a replacement card from the cards page.",
+)
+GIVEN = GenerationInput(question="I lost my card, what now?", sources=[SOURCE], confidence=0.8)
+
+
+OPEN: list[OpenAIChatGenerator | AnthropicGenerator] = []
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[tuple[FakeProvider, str]]:
+    fake = FakeProvider()
+    async with serve_app(create_provider_app(fake)) as url:
+        yield fake, url
+        while OPEN:
+            await OPEN.pop().close()
+
+
+def openai(url: str) -> OpenAIChatGenerator:
+    settings = OpenAISettings(base_url=f"{url}/v1", model="fake")
+    generator = OpenAIChatGenerator(settings, policy=DEFAULT_POLICY, budget=3000, timeout=5)
+    OPEN.append(generator)
+    return generator
+
+
+def anthropic(url: str) -> AnthropicGenerator:
+    settings = AnthropicSettings(base_url=url, model="fake")
+    generator = AnthropicGenerator(settings, policy=DEFAULT_POLICY, budget=3000, timeout=5)
+    OPEN.append(generator)
+    return generator
+
+
+def resilient(
+    primary: OpenAIChatGenerator | AnthropicGenerator, *, fail_max: int = 5, reset: float = 30
+) -> ResilientGenerator:
+    breaker = pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset, name=primary.name)
+    return ResilientGenerator(
+        primary,
+        ExtractiveGenerator(min_confidence=0.3),
+        breaker,
+        CollectorRegistry(),
+        first_piece_timeout=2,
+    )
+
+
+def context() -> TurnContext:
+    message = ChatMessageReceived(
+        tenant_id="acme",
+        session_id="s",
+        correlation_id=str(uuid.uuid4()),
+        message_id="m",
+        text=GIVEN.question,
+        gateway_instance="gateway.test",
+    )
+    return TurnContext(message)
+
+
+async def text_of(generator: ResilientGenerator, turn: TurnContext) -> tuple[str, str]:
+    draft, name = await generator.draft(GIVEN, turn)
+    return "".join([piece async for piece in draft.pieces]), name
+
+
+@pytest.mark.parametrize("make", [openai, anthropic], ids=["openai", "anthropic"])
+async def test_an_answer_streams_with_the_prompt_built_from_policy_and_sources(
+    provider: tuple[FakeProvider, str], make: object
+) -> None:
+    fake, url = provider
+    generator = make(url)  # type: ignore[operator]
+    draft = await generator.draft(GIVEN)
+    pieces = [piece async for piece in draft.pieces]
+    assert pieces == ANSWER
+    assert draft.sources == [SOURCE]
+    body = fake.bodies[-1]
+    assert body["stream"] is True
+    prompt = str(body.get("system") or body["messages"][0]["content"])  # type: ignore[index]
+    assert "[1] Lost cards" in prompt and "Answer only from the numbered sources" in prompt
+
+
+@pytest.mark.parametrize("make", [openai, anthropic], ids=["openai", "anthropic"])
+@pytest.mark.parametrize("behaviour", ["error", "rate_limited", "hang"])
+async def test_a_provider_failure_before_the_first_piece_falls_back_to_extractive(
+    provider: tuple[FakeProvider, str], make: object, behaviour: str
+) -> None:
+    fake, url = provider
+    fake.script = [behaviour]  # type: ignore[list-item]
+    turn = context()
+    started = time.monotonic()
+    text, name = await text_of(resilient(make(url)), turn)  # type: ignore[operator]
+    assert name == "extractive"
+    assert "Freeze a lost card in the app. [1]" in text
+    assert turn.degraded and turn.degraded[0].startswith("generator:")
+    assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize(
+    ("make", "behaviour"), [(openai, "drop"), (anthropic, "drop"), (anthropic, "stream_error")]
+)
+async def test_a_broken_stream_keeps_what_was_said_and_says_it_was_interrupted(
+    provider: tuple[FakeProvider, str], make: object, behaviour: str
+) -> None:
+    fake, url = provider
+    fake.script = [behaviour]  # type: ignore[list-item]
+    turn = context()
+    text, name = await text_of(resilient(make(url)), turn)  # type: ignore[operator]
+    assert name in ("openai", "anthropic")
+    assert text.startswith("".join(ANSWER[:2]))
+    assert text.endswith(INTERRUPTED)
+    assert turn.degraded
+
+
+async def test_repeated_failures_open_the_circuit_and_a_recovered_provider_closes_it(
+    provider: tuple[FakeProvider, str],
+) -> None:
+    fake, url = provider
+    generator = resilient(openai(url), fail_max=2, reset=0.5)
+    fake.default = "error"
+    for _ in range(2):
+        assert (await text_of(generator, context()))[1] == "extractive"
+    assert fake.requests == 2
+    for _ in range(3):  # open: the provider is not even asked
+        assert (await text_of(generator, context()))[1] == "extractive"
+    assert fake.requests == 2
+    fake.default = "ok"
+
+    async def recovered() -> bool:
+        return (await text_of(generator, context()))[1] == "openai"
+
+    await wait_until(recovered, timeout=5, interval=0.2)
+    assert fake.requests == 3  # one half-open trial, which succeeded and closed the circuit
+    assert (await text_of(generator, context()))[1] == "openai"

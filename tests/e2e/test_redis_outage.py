@@ -61,7 +61,7 @@ async def test_turns_complete_while_redis_is_down_and_state_reconciles(stack: St
             assert "support_redis_degraded 1.0" in metrics
         finally:
             start_redis()
-        for service in ("gateway", "orchestrator"):
+        for service in stack.services:
             await wait_until(lambda s=service: status_is(stack, s, "ready"), timeout=30)
         after = await chat_turn(reader, "after the outage", "m-3")
         assert after["text"]

@@ -31,7 +31,9 @@ def sample(model: type[Event]) -> Event:
         if name in values or not field.is_required():
             continue
         annotation = str(field.annotation)
-        if "datetime" in annotation:
+        if annotation.startswith("typing.Literal"):
+            values[name] = field.annotation.__args__[0]  # type: ignore[union-attr]
+        elif "datetime" in annotation:
             values[name] = "2026-11-21T10:00:00Z"
         elif "int" in annotation:
             values[name] = 3
@@ -39,8 +41,6 @@ def sample(model: type[Event]) -> Event:
             values[name] = True
         elif "list" in annotation:
             values[name] = ["fraud"]
-        elif "Literal" in annotation:
-            values[name] = field.annotation.__args__[0]  # type: ignore[union-attr]
         else:
             values[name] = f"{name}-value"
     return model.model_validate(values)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from support_core.observability.health import health_router
+from support_core.observability.http_metrics import HttpMetrics
 from support_core.runtime import ServiceRuntime
 
 
@@ -26,6 +27,7 @@ def service_app(
 
     app = FastAPI(title=f"support {runtime.service}", lifespan=lifespan, **fastapi)
     app.state.runtime = runtime
+    app.add_middleware(HttpMetrics, registry=runtime.metrics)
     app.include_router(health_router(runtime.readiness_checks, runtime.metrics))
     for router in routers:
         app.include_router(router)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.subscriber.usecase import RabbitSubscriber
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,7 @@ from support_core.messaging.broker import (
 from support_core.messaging.instance import InstanceRoute
 from support_core.messaging.outbox import Outbox
 from support_core.messaging.publisher import EventPublisher
+from support_core.messaging.queues import QueueMonitor
 from support_core.observability.context import LogContextMiddleware
 from support_core.observability.health import ReadinessCheck
 from support_core.observability.logging import configure_logging
@@ -185,6 +187,17 @@ class ServiceRuntime:
         await self.broker.start()
         if self._outbox is not None:
             self.background(self._outbox.sweep_forever())
+        self.background(self._queue_monitor().poll_forever())
+
+    def _queue_monitor(self) -> QueueMonitor:
+        durable = [
+            sub.queue.name
+            for sub in self.broker.subscribers
+            if isinstance(sub, RabbitSubscriber) and sub.queue.durable
+        ]
+        return QueueMonitor(
+            self.settings.rabbitmq.url.get_secret_value(), self.service, durable, self.metrics
+        )
 
     async def stop(self) -> None:
         """Stop consuming (in-flight messages finish and are acked), then close everything."""

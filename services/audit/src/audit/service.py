@@ -5,6 +5,7 @@ from functools import cached_property
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
 
 from audit.chain import GENESIS, record_hash
@@ -82,6 +83,12 @@ class AuditTrail:
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         self._runtime = runtime
+        self._recorded = Counter(
+            "support_audit_records",
+            "Events recorded in the audit trail",
+            ["event_type"],
+            registry=runtime.metrics,
+        )
         runtime.on_start(self._start)
 
     @cached_property
@@ -95,3 +102,4 @@ class AuditTrail:
         """Store the event once, however often it is delivered; return after the commit."""
         event, payload = decode(body)
         await self._writer.submit(event, draft(event, payload))
+        self._recorded.labels(event_type=event.event_type).inc()

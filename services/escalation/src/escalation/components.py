@@ -28,4 +28,5 @@ class EscalationComponents:
             outbox=runtime.outbox,
             state=SessionState(runtime.redis, runtime.keys, runtime.redis_guard),
             detectors=self._detectors,
+            metrics=runtime.metrics,
         )

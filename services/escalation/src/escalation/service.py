@@ -3,6 +3,7 @@
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
@@ -14,7 +15,7 @@ from contracts import (
     utcnow,
 )
 from escalation.models import agents, policies, session_stats, tickets
-from escalation.policy import EscalationPolicy
+from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy
 from escalation.rules import Detectors
 from escalation.tickets import assign, least_loaded_agent, open_ticket, resolve
 from support_core.messaging.outbox import Outbox, UnitOfWork
@@ -42,10 +43,25 @@ def customer_message(
 class EscalationService:
     """Decides on hand-offs and manages tickets and agents."""
 
-    def __init__(self, *, outbox: Outbox, state: SessionState, detectors: Detectors) -> None:
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        state: SessionState,
+        detectors: Detectors,
+        metrics: CollectorRegistry,
+    ) -> None:
         self._outbox = outbox
         self._state = state
         self._detectors = detectors
+        self._escalations = Counter(
+            "support_escalations", "Escalating assessments by reason", ["reason"], registry=metrics
+        )
+        self._assessments = Counter(
+            "support_assessments", "Assessments by decision", ["escalate"], registry=metrics
+        )
+        for reason in DEFAULT_PRIORITIES:
+            self._escalations.labels(reason=reason)
 
     async def policy_for(self, uow: UnitOfWork, tenant_id: str) -> EscalationPolicy:
         """The tenant's policy, or the defaults."""
@@ -67,8 +83,11 @@ class EscalationService:
                 turn_index=request.turn_index,
                 low_confidence_streak=streak,
             )
+            self._assessments.labels(escalate=str(bool(findings.reasons)).lower()).inc()
             if not findings.reasons:
                 return request.follow(EscalationAssessed, escalate=False)
+            for reason in findings.reasons:
+                self._escalations.labels(reason=reason).inc()
             ticket, _ = await open_ticket(
                 uow,
                 cause=request,

@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from typing import Any
 
 import orjson
+from prometheus_client import CollectorRegistry, Gauge
 from starlette.websockets import WebSocket
 
 from support_core.session_stream import SessionStream
@@ -91,8 +92,11 @@ class ClientConnection:
 class ConnectionHub:
     """Which sessions have sockets on this instance."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: CollectorRegistry) -> None:
         self._by_session: defaultdict[str, set[ClientConnection]] = defaultdict(set)
+        Gauge(
+            "support_websocket_connections", "Open WebSocket connections", registry=metrics
+        ).set_function(lambda: len(self))
 
     def add(self, connection: ClientConnection) -> None:
         """Track a new socket."""

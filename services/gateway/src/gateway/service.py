@@ -19,7 +19,7 @@ class Gateway:
     def __init__(self, runtime: ServiceRuntime, settings: GatewaySettings) -> None:
         self.runtime = runtime
         self.settings = settings
-        self.hub = ConnectionHub()
+        self.hub = ConnectionHub(runtime.metrics)
         assert runtime.instance is not None
         self.instance_route = runtime.instance.route
 

@@ -62,6 +62,8 @@ class TurnMetrics:
             ["dependency"],
             registry=registry,
         )
+        for outcome in ("ok", "degraded"):
+            self.turns.labels(outcome=outcome)
 
 
 class TurnPipeline:

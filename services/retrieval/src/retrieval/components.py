@@ -68,6 +68,7 @@ class RetrievalComponents:
             ),
             outbox=self._runtime.outbox,
             max_document_bytes=settings.max_document_bytes,
+            metrics=self._runtime.metrics,
         )
         if not await self._open_index():
             self._runtime.background(self._reopen_until_open())

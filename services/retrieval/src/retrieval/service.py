@@ -4,10 +4,12 @@ import asyncio
 import base64
 import binascii
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import (
@@ -53,6 +55,7 @@ class KnowledgeBase:
         cache: ResultCache,
         outbox: Outbox,
         max_document_bytes: int,
+        metrics: CollectorRegistry,
     ) -> None:
         self._index = index
         self._ranker = ranker
@@ -61,6 +64,28 @@ class KnowledgeBase:
         self._cache = cache
         self._outbox = outbox
         self._max_bytes = max_document_bytes
+        self._searches = Counter(
+            "support_retrieval_requests",
+            "Searches by outcome (hit: passages found, miss: none, cached, error)",
+            ["outcome"],
+            registry=metrics,
+        )
+        self._search_seconds = Histogram(
+            "support_retrieval_seconds",
+            "Search duration inside the retrieval service",
+            registry=metrics,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self._ingested = Counter(
+            "support_ingested_documents",
+            "Documents ingested by outcome",
+            ["outcome"],
+            registry=metrics,
+        )
+        for outcome in ("hit", "miss", "cached", "error"):
+            self._searches.labels(outcome=outcome)
+        for outcome in ("indexed", "failed"):
+            self._ingested.labels(outcome=outcome)
 
     async def search(self, request: RetrievalRequested) -> RetrievalCompleted:
         """Ranked passages for the request; a broken index answers at once with the reason."""
@@ -71,9 +96,12 @@ class KnowledgeBase:
             "filters": request.filters,
             "session_id": request.session_id,
         }
+        started = time.perf_counter()
         cached = await self._cache.get(request.tenant_id, key)
         if cached is not None:
             sources, confidence = cached
+            self._searches.labels(outcome="cached").inc()
+            self._search_seconds.observe(time.perf_counter() - started)
             return request.follow(
                 RetrievalCompleted, chunks=sources, confidence=confidence, cached=True
             )
@@ -87,7 +115,10 @@ class KnowledgeBase:
                 filters=request.filters,
             )
         except IndexUnavailable as exc:
+            self._searches.labels(outcome="error").inc()
             return request.follow(RetrievalCompleted, error=f"knowledge base unavailable: {exc}")
+        self._searches.labels(outcome="hit" if result.sources else "miss").inc()
+        self._search_seconds.observe(time.perf_counter() - started)
         await self._cache.put(request.tenant_id, key, result.sources, result.confidence)
         return request.follow(
             RetrievalCompleted, chunks=result.sources, confidence=result.confidence
@@ -101,6 +132,7 @@ class KnowledgeBase:
             document = self._source(request)
         except UnprocessableDocument as exc:
             await self._record_failure(request, str(exc))
+            self._ingested.labels(outcome="failed").inc()
             return
         content_hash = document.content_hash()
         registered = await self._registered(request)
@@ -118,6 +150,7 @@ class KnowledgeBase:
         self._ranker.apply(request.tenant_id, points, stale)
         await self._cache.invalidate(request.tenant_id)
         await self._record_success(request, content_hash, chunk_ids, unchanged=False)
+        self._ingested.labels(outcome="indexed").inc()
 
     def _source(self, request: DocumentIngestRequested) -> SourceDocument:
         try:

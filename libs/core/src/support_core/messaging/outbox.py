@@ -188,7 +188,8 @@ class Outbox:
                 message_type=row["routing_key"],
                 headers={k: v for k, v in headers.items() if k in CONTEXT_HEADERS},
                 persist=True,
-                mandatory=True,
+                # support.escalations fans out to downstream subscribers; none bound is not a loss
+                mandatory=row["exchange"] != ESCALATIONS.name,
             )
         finally:
             context.detach(token)

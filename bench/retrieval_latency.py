@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from bench.stack import isolated_stack
+from bench.stack import probe as bench_probe
 from bench.stats import Summary, summarise
 from contracts import (
     DocumentIngested,
@@ -26,7 +27,6 @@ from contracts import (
     RetrievalRequested,
 )
 from support_core.runtime import ServiceRuntime
-from support_core.settings import DatabaseSettings, RabbitSettings, RedisSettings, ServiceSettings
 
 TENANT = "bench"
 SHORT = (
@@ -103,15 +103,7 @@ async def main() -> None:
         async with isolated_stack(
             ("retrieval",), QDRANT_PATH=qdrant, RETRIEVAL_CACHE_TTL_SECONDS="0"
         ) as (infra, _):
-            probe = ServiceRuntime(
-                ServiceSettings(
-                    service_name="bench",
-                    rabbitmq=RabbitSettings(url=infra.rabbitmq_url),
-                    database=DatabaseSettings(url=infra.database_url),
-                    redis=RedisSettings(url=infra.redis_url, key_prefix=infra.name),
-                ),
-                instance_route=True,
-            )
+            probe = bench_probe(infra)
 
             @probe.consumer(DocumentIngested)
             async def ingested(event: DocumentIngested) -> None:

@@ -5,6 +5,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from tempfile import mkdtemp
 
+from support_core.runtime import ServiceRuntime
+from support_core.settings import ServiceSettings
 from tests.support.infra import RunInfra
 from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
 
@@ -17,6 +19,7 @@ async def isolated_stack(
     infra = RunInfra()
     await infra.create()
     log_dir = Path(mkdtemp(prefix="bench-logs-"))
+    env = {"QDRANT_PATH": str(log_dir / "qdrant")} | env  # embedded Qdrant is single-process
     running: dict[str, ServiceProcess] = {}
     try:
         for name in services:
@@ -28,3 +31,10 @@ async def isolated_stack(
         for process in running.values():
             process.terminate()
         await infra.destroy()
+
+
+def probe(infra: RunInfra) -> ServiceRuntime:
+    """A runtime on the stack's resources that publishes and asks like a service would."""
+    return ServiceRuntime(
+        ServiceSettings(service_name="bench", **infra.settings()), instance_route=True
+    )

@@ -1,23 +1,33 @@
-"""Turn latency through the gateway's WebSocket, next to the raw broker floor from the same run.
+"""Turn latency through the gateway's WebSocket with real retrieval, next to the raw broker
+floor from the same run.
 
-    uv run python -m bench.turn_latency                 # starts an isolated stack
+    uv run python -m bench.turn_latency                 # isolated stack, tau2 knowledge base
+    uv run python -m bench.turn_latency --kb ''         # the same without a knowledge base
     uv run python -m bench.turn_latency --gateway http://127.0.0.1:8000 --amqp amqp://...
 
-A turn is timed from sending `user_message` to receiving `answer_completed`.
+A turn is timed from sending `user_message` to receiving `answer_completed`. Its pipeline
+overhead is that time minus the retrieval tool call and the generation step, as the
+orchestrator reports them in `turn.completed`: what the platform itself adds (broker hops,
+state, memory, the escalation check, frames).
 """
 
 import argparse
 import asyncio
 import json
+import statistics
 import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
+import aio_pika
+import httpx
 import websockets
 
 from bench.broker_floor import request_reply_floor
 from bench.stack import isolated_stack
 from bench.stats import Summary, summarise
-from tests.support.client import create_session
+from tests.support.client import DEMO_KEY, create_session
 
 LEVELS = (1, 16, 64)
 QUESTIONS = (
@@ -28,7 +38,33 @@ QUESTIONS = (
 )
 
 
-async def session_worker(gateway: str, turns: int, latencies: list[float]) -> None:
+@dataclass
+class Turns:
+    """Client-side latencies by turn id, and the orchestrator's own report of each turn."""
+
+    latencies: dict[str, float]
+    reports: dict[str, dict[str, float]]
+
+    def overheads(self) -> list[float]:
+        """Seconds of each reported turn spent outside retrieval and generation."""
+        return [
+            latency - self.reports[turn_id]["retrieval"] - self.reports[turn_id]["generate"]
+            for turn_id, latency in self.latencies.items()
+            if turn_id in self.reports
+        ]
+
+
+def steps(measured: Turns) -> str:
+    """Median milliseconds of each pipeline step and tool call of the measured turns."""
+    reports = [measured.reports[t] for t in measured.latencies if t in measured.reports]
+    names = sorted({name for report in reports for name in report if " " in name})
+    return ", ".join(
+        f"{name} {statistics.median(r[name] for r in reports if name in r) * 1000:.1f}"
+        for name in names
+    )
+
+
+async def session_worker(gateway: str, turns: int, measured: Turns) -> None:
     """One customer: a session with `turns` sequential messages."""
     session = await create_session(gateway)
     async with websockets.connect(session.url(), open_timeout=30, max_size=1 << 22) as ws:
@@ -43,33 +79,94 @@ async def session_worker(gateway: str, turns: int, latencies: list[float]) -> No
                     }
                 )
             )
-            while json.loads(await ws.recv())["type"] != "answer_completed":
-                pass
-            latencies.append(time.perf_counter() - started)
+            while (frame := json.loads(await ws.recv()))["type"] != "answer_completed":
+                if frame["type"] == "error":
+                    raise RuntimeError(f"the gateway refused a message: {frame}")
+            measured.latencies[frame["turn_id"]] = time.perf_counter() - started
 
 
-async def turns_at(gateway: str, sessions: int, turns_per_session: int) -> Summary:
+async def turns_at(gateway: str, sessions: int, per_session: int, measured: Turns) -> Summary:
     """Turn latency and throughput with `sessions` customers chatting at once."""
-    latencies: list[float] = []
     started = time.perf_counter()
-    await asyncio.gather(
-        *(session_worker(gateway, turns_per_session, latencies) for _ in range(sessions))
-    )
+    await asyncio.gather(*(session_worker(gateway, per_session, measured) for _ in range(sessions)))
     return summarise(
-        f"turns, {sessions} concurrent sessions", latencies, time.perf_counter() - started
+        f"turns, {sessions} concurrent sessions",
+        list(measured.latencies.values()),
+        time.perf_counter() - started,
     )
+
+
+async def listen_to_turns(
+    amqp: str, reports: dict[str, dict[str, float]]
+) -> aio_pika.abc.AbstractRobustConnection:
+    """Record each `turn.completed`'s retrieval and generation time (seconds) by turn id."""
+    connection = await aio_pika.connect_robust(amqp)
+    channel = await connection.channel()
+    events = await channel.get_exchange("support.events")
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(events, "turn.completed")
+
+    async def on_turn(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        async with message.process():
+            turn = json.loads(message.body)
+            retrieval = [c for c in turn["tools_called"] if c["name"] == "retrieval"]
+            reports[turn["correlation_id"]] = (
+                {
+                    "retrieval": retrieval[0]["duration_ms"] / 1000 if retrieval else 0.0,
+                    "generate": turn["timings_ms"].get("generate", 0.0) / 1000,
+                }
+                | {f"step {k}": v / 1000 for k, v in turn["timings_ms"].items()}
+                | {f"tool {c['name']}": c["duration_ms"] / 1000 for c in turn["tools_called"]}
+            )
+
+    await queue.consume(on_turn)
+    return connection
+
+
+async def ingest(gateway: str, documents: Path) -> None:
+    """Upload a JSONL knowledge base with the demo key and wait until it is indexed."""
+    started = time.perf_counter()
+    lines = [line for line in documents.open() if line.strip()]
+    async with httpx.AsyncClient(
+        base_url=gateway, headers={"X-API-Key": DEMO_KEY}, timeout=120
+    ) as http:
+        for start in range(0, len(lines), 100):
+            response = await http.post(
+                "/v1/kb/documents:batch",
+                content="".join(lines[start : start + 100]).encode(),
+                headers={"Content-Type": "application/x-ndjson"},
+            )
+            response.raise_for_status()
+        while True:
+            queued = await http.get("/v1/kb/documents", params={"status": "queued", "limit": 1})
+            if queued.json()["total"] == 0:
+                break
+            await asyncio.sleep(1)
+    print(f"indexed {len(lines)} documents in {time.perf_counter() - started:.0f}s")
 
 
 async def run(gateway: str, amqp: str, turns: int) -> list[Summary]:
-    """Warm up, then measure each concurrency level for turns and for the floor."""
-    await turns_at(gateway, 4, 5)
+    """Warm up, then measure each concurrency level for turns, overhead and the floor."""
+    reports: dict[str, dict[str, float]] = {}
+    listener = await listen_to_turns(amqp, reports)
     results = []
-    for level in LEVELS:
-        per_session = max(5, turns // level)
-        results.append(await turns_at(gateway, level, per_session))
-        results.append(
-            await request_reply_floor(amqp, concurrency=level, requests=level * per_session)
-        )
+    try:
+        await turns_at(gateway, 4, 5, Turns({}, reports))
+        for level in LEVELS:
+            per_session = max(5, turns // level)
+            measured = Turns({}, reports)
+            summary = await turns_at(gateway, level, per_session, measured)
+            await asyncio.sleep(1)  # the last turns' reports
+            overhead = summarise(
+                f"  pipeline overhead, {level} sessions",
+                measured.overheads(),
+                summary.count / summary.per_second,
+            )
+            floor = await request_reply_floor(amqp, concurrency=level, requests=level * per_session)
+            results += [summary, overhead, floor]
+            print(f"{level} sessions, median ms of each step and tool call:", steps(measured))
+    finally:
+        await listener.close()
     return results
 
 
@@ -80,12 +177,21 @@ async def main() -> None:
     parser.add_argument("--gateway", help="base URL of a running gateway (default: start a stack)")
     parser.add_argument("--amqp", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--turns", type=int, default=640, help="turns per concurrency level")
+    parser.add_argument(
+        "--kb",
+        default="../shared/datasets/tau2_banking/documents.jsonl",
+        help="JSONL knowledge base to ingest first ('' for none)",
+    )
     args = parser.parse_args()
     if args.gateway:
         results = await run(args.gateway, args.amqp, args.turns)
     else:
-        async with isolated_stack() as (infra, services):
-            results = await run(services["gateway"].base_url, infra.rabbitmq_url, args.turns)
+        # One customer sends hundreds of messages a minute here: lift the per-session limit.
+        async with isolated_stack(GATEWAY_MESSAGE_RATE="100000/minute") as (infra, services):
+            gateway = services["gateway"].base_url
+            if args.kb:
+                await ingest(gateway, Path(args.kb))
+            results = await run(gateway, infra.rabbitmq_url, args.turns)
     for summary in results:
         print(summary.row())
 

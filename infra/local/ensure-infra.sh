@@ -60,7 +60,21 @@ ensure_rabbitmq() {
   $SUDO rabbitmqctl await_startup >/dev/null
 }
 
+# Tools some tests use: Chromium for the browser tests, promtool to check alert rules.
+# Without --install, the tests that need them say so and skip.
+ensure_test_tools() {
+  [[ $install -eq 1 ]] || return 0
+  local wanted=()
+  command -v chromium >/dev/null || wanted+=(chromium)
+  command -v promtool >/dev/null || wanted+=(prometheus)
+  [[ ${#wanted[@]} -eq 0 ]] && return 0
+  say "installing ${wanted[*]} with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
+}
+
 ensure_postgres
 ensure_redis
 ensure_rabbitmq
+ensure_test_tools
 say "RabbitMQ, PostgreSQL and Redis are up"

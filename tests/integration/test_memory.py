@@ -45,7 +45,7 @@ async def stack(module_infra: RunInfra) -> AsyncIterator[dict[str, Any]]:
     async def on_erased(event: CustomerErased) -> None:
         erased.append(event)
 
-    memory_app = create_memory(MemorySettings(**connections))
+    memory_app = create_memory(MemorySettings(**connections, access_flush_seconds=0.2))
     gateway_app = create_gateway(GatewaySettings(**connections))
     async with serve_app(memory_app), serve_app(gateway_app) as gateway_url:
         await probe.start()
@@ -154,6 +154,29 @@ async def test_stale_facts_decay_below_fresh_ones(stack: dict[str, Any]) -> None
         "Customer said: I like jazz",
     ]
     assert recalled.facts[0].score > recalled.facts[1].score
+
+
+async def test_recalled_facts_count_their_uses(stack: dict[str, Any]) -> None:
+    probe, customer, session = stack["probe"], f"c-{uuid.uuid4().hex[:6]}", str(uuid.uuid4())
+    await probe.publisher.publish(turn(customer, session, "My order number is ZX-40917."))
+    await wait_until(lambda: fact_count(stack["gateway"], customer, 1), timeout=15)
+    await asyncio.gather(
+        *(recall(probe, customer, session, "Where is my order?") for _ in range(8))
+    )
+
+    async def uses() -> tuple[int, bool] | None:
+        conn = await asyncpg.connect(stack["infra"].database_url.replace("+asyncpg", ""))
+        try:
+            row = await conn.fetchrow(
+                "SELECT access_count, last_accessed_at IS NOT NULL AS seen "
+                "FROM memory.facts WHERE customer_id = $1",
+                customer,
+            )
+        finally:
+            await conn.close()
+        return (row["access_count"], row["seen"]) if row and row["access_count"] >= 8 else None
+
+    assert await wait_until(uses, timeout=10) == (8, True)
 
 
 async def test_history_keeps_its_order_under_concurrent_turns(stack: dict[str, Any]) -> None:

@@ -1,5 +1,15 @@
 """Event envelope, event catalogue and WebSocket frames shared by every service."""
 
+from contracts.audit import (
+    AuditCursor,
+    AuditFilter,
+    AuditQueryCompleted,
+    AuditQueryRequested,
+    AuditRecord,
+    AuditVerifyCompleted,
+    AuditVerifyRequested,
+    BrokenLink,
+)
 from contracts.chat import (
     AgentMessageSent,
     AnswerCompleted,
@@ -50,6 +60,14 @@ __all__ = [
     "AnswerCompleted",
     "AnswerDelta",
     "AttachmentRef",
+    "AuditCursor",
+    "AuditFilter",
+    "AuditQueryCompleted",
+    "AuditQueryRequested",
+    "AuditRecord",
+    "AuditVerifyCompleted",
+    "AuditVerifyRequested",
+    "BrokenLink",
     "ChatMessageReceived",
     "CustomerErased",
     "CustomerErasureRequested",

@@ -2,6 +2,12 @@
 
 from typing import Any
 
+from contracts.audit import (
+    AuditQueryCompleted,
+    AuditQueryRequested,
+    AuditVerifyCompleted,
+    AuditVerifyRequested,
+)
 from contracts.chat import (
     AgentMessageSent,
     AnswerCompleted,
@@ -69,6 +75,10 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     CustomerErasureRequested,
     EscalationCommandRequested,
     EscalationCommandCompleted,
+    AuditQueryRequested,
+    AuditQueryCompleted,
+    AuditVerifyRequested,
+    AuditVerifyCompleted,
 )
 
 REGISTRY: dict[str, type[Event]] = {model.routing_key(): model for model in EVENT_MODELS}

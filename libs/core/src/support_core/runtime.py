@@ -22,6 +22,7 @@ from support_core.messaging.broker import (
     subscribe,
     subscribe_raw,
 )
+from support_core.messaging.drain import drain
 from support_core.messaging.instance import InstanceRoute
 from support_core.messaging.outbox import Outbox
 from support_core.messaging.publisher import EventPublisher
@@ -82,6 +83,8 @@ class ServiceRuntime:
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
         self._tasks: list[asyncio.Task[Any]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining: asyncio.Future[None] | None = None
         self.extra_checks: list[ReadinessCheck] = []
 
     @property
@@ -156,7 +159,7 @@ class ServiceRuntime:
         self._on_start.append(hook)
 
     def on_stop(self, hook: Hook) -> None:
-        """Run `hook` after consuming stops, before the core clients close."""
+        """Run `hook` once the work queues have drained, before the broker and clients close."""
         self._on_stop.append(hook)
 
     def background(self, coro: Awaitable[Any]) -> None:
@@ -188,20 +191,39 @@ class ServiceRuntime:
         if self._outbox is not None:
             self.background(self._outbox.sweep_forever())
         self.background(self._queue_monitor().poll_forever())
+        self._loop = asyncio.get_running_loop()
 
-    def _queue_monitor(self) -> QueueMonitor:
-        durable = [
-            sub.queue.name
+    def _work_subscribers(self) -> list[RabbitSubscriber]:
+        """Consumers of the service's durable queues (not its instance's reply route)."""
+        return [
+            sub
             for sub in self.broker.subscribers
             if isinstance(sub, RabbitSubscriber) and sub.queue.durable
         ]
+
+    def _queue_monitor(self) -> QueueMonitor:
+        durable = [sub.queue.name for sub in self._work_subscribers()]
         return QueueMonitor(
             self.settings.rabbitmq.url.get_secret_value(), self.service, durable, self.metrics
         )
 
+    def stop_consuming_soon(self) -> None:
+        """Begin draining the work queues; safe to call from a signal handler."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> asyncio.Future[None]:
+        if self._draining is None:
+            self._draining = asyncio.ensure_future(drain(self._work_subscribers()))
+        return self._draining
+
     async def stop(self) -> None:
-        """Stop consuming (in-flight messages finish and are acked), then close everything."""
-        await self.broker.stop()
+        """Stop consuming (in-flight messages finish and are acked), then close everything.
+
+        Reply routes keep consuming until the work queues have drained: an in-flight handler
+        may still be waiting for a reply.
+        """
+        await self._drain()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -209,6 +231,7 @@ class ServiceRuntime:
         self._tasks.clear()
         for hook in reversed(self._on_stop):
             await hook()
+        await self.broker.stop()
         if self._guard is not None:
             await self._guard.close()
         if self._redis is not None:

@@ -1,20 +1,46 @@
 """Run a service: `python -m <service>` serves its app with the platform's uvicorn options."""
 
+import signal
+import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 
+from support_core.runtime import ServiceRuntime
 from support_core.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
+STARTUP_FAILED = 3
+
+
+class DrainingServer(uvicorn.Server):
+    """On SIGTERM/SIGINT stop taking messages at once, while HTTP connections wind down."""
+
+    def __init__(self, config: uvicorn.Config, runtime: ServiceRuntime) -> None:
+        super().__init__(config)
+        self._runtime = runtime
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Begin draining the work queues, then let uvicorn shut down as usual."""
+        super().handle_exit(sig, frame)
+        self._runtime.stop_consuming_soon()
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
-    """Serve until SIGTERM/SIGINT, then shut down gracefully (stop consuming, drain, close)."""
-    uvicorn.run(
-        create_app(settings),
+    """Serve until SIGTERM/SIGINT, then shut down gracefully (stop consuming, drain, close).
+
+    Exits 0 after a graceful shutdown, 3 when startup failed.
+    """
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
@@ -25,3 +51,11 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
         log_config=None,
         timeout_graceful_shutdown=int(settings.rabbitmq.graceful_timeout),
     )
+    server = DrainingServer(config, app.state.runtime)
+    # After its graceful shutdown uvicorn restores the previous handler and raises the signal
+    # again; with the default handlers the process would die of SIGTERM instead of exiting 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_cleanly)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILED)

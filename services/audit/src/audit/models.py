@@ -1,4 +1,8 @@
-"""Tables of the audit schema: an append-only, per-tenant hash-chained record of events."""
+"""Tables of the audit schema: an append-only, per-tenant hash-chained record of events.
+
+Retention deletes a prefix of a tenant's chain and keeps, in `chain_checkpoints`, the id and
+hash of the last record it deleted: verification starts there.
+"""
 
 import sqlalchemy as sa
 
@@ -32,4 +36,14 @@ chain_heads = sa.Table(
     sa.Column("tenant_id", sa.String(64), primary_key=True),
     sa.Column("last_id", sa.BigInteger, nullable=False),
     sa.Column("last_hash", sa.String(64), nullable=False),
+)
+
+chain_checkpoints = sa.Table(
+    "chain_checkpoints",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("pruned_through_id", sa.BigInteger, nullable=False),
+    sa.Column("pruned_through_hash", sa.String(64), nullable=False),
+    sa.Column("pruned_count", sa.BigInteger, nullable=False),
+    sa.Column("pruned_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -1,6 +1,7 @@
 """Recording events in the append-only, hash-chained audit store."""
 
 from collections import defaultdict
+from datetime import UTC
 from functools import cached_property
 from typing import Any
 
@@ -14,10 +15,35 @@ from contracts import Event, UnknownEventType, parse_event, utcnow
 from support_core.messaging.group_commit import GroupCommit
 from support_core.messaging.outbox import UnitOfWork
 from support_core.observability.tracing import current_trace_id
+from support_core.redaction import default_redactor
 from support_core.runtime import ServiceRuntime
 
 CONSUMER = "audit.records"
 OMITTED_FIELDS = frozenset({"content_b64"})
+# Identifiers and times the platform generates: kept as they are, everything else is redacted.
+MACHINE_FIELDS = frozenset(
+    {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "tenant_id",
+        "session_id",
+        "correlation_id",
+        "causation_id",
+        "reply_to",
+        "ticket_id",
+        "document_id",
+        "chunk_id",
+        "trace_id",
+        "content_hash",
+        "started_at",
+        "completed_at",
+        "sla_due_at",
+    }
+)
+# Auditors' own requests to the audit service are answered, not recorded.
+UNRECORDED_PREFIX = "audit."
 Draft = dict[str, Any]
 
 
@@ -31,8 +57,15 @@ def decode(body: bytes) -> tuple[Event, dict[str, Any]]:
     return event, {key: value for key, value in raw.items() if key not in OMITTED_FIELDS}
 
 
+def redact(payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The payload with personal data in every text field replaced, and whether any was."""
+    redacted, found = default_redactor().redact_value(payload, keep=MACHINE_FIELDS)
+    return redacted, found > 0
+
+
 def draft(event: Event, payload: dict[str, Any]) -> Draft:
-    """The record of an event, before it is chained."""
+    """The record of an event with its payload redacted, before it is chained."""
+    payload, pii_redacted = redact(payload)
     return {
         "tenant_id": event.tenant_id,
         "event_id": event.event_id,
@@ -41,9 +74,10 @@ def draft(event: Event, payload: dict[str, Any]) -> Draft:
         "turn_id": event.correlation_id,
         "ticket_id": payload.get("ticket_id"),
         "trace_id": current_trace_id(),
-        "occurred_at": event.occurred_at,
+        # In UTC, as read back from the database, so the hash can be recomputed.
+        "occurred_at": event.occurred_at.astimezone(UTC),
         "payload": payload,
-        "pii_redacted": False,
+        "pii_redacted": pii_redacted,
     }
 
 
@@ -101,5 +135,7 @@ class AuditTrail:
     async def record(self, body: bytes) -> None:
         """Store the event once, however often it is delivered; return after the commit."""
         event, payload = decode(body)
+        if event.event_type.startswith(UNRECORDED_PREFIX):
+            return
         await self._writer.submit(event, draft(event, payload))
         self._recorded.labels(event_type=event.event_type).inc()

@@ -18,5 +18,5 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     """Build the escalation service; it connects when the app starts."""
     settings = settings or EscalationSettings()
     runtime = ServiceRuntime(settings, metadata=metadata, migrations=MIGRATIONS)
-    handlers.register(runtime, EscalationComponents(runtime))
+    handlers.register(runtime, EscalationComponents(runtime, settings))
     return service_app(runtime)

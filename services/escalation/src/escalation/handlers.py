@@ -14,4 +14,4 @@ def register(runtime: ServiceRuntime, parts: EscalationComponents) -> None:
 
     @runtime.consumer(EscalationCommandRequested)
     async def on_command(request: EscalationCommandRequested) -> None:
-        await runtime.publisher.reply(request, await parts.service.command(request))
+        await runtime.publisher.reply(request, await parts.commands.run(request))

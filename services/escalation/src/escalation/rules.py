@@ -5,48 +5,75 @@ from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from escalation.classifier import HumanRequestClassifier
 from escalation.policy import EscalationPolicy
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=:)\*{0,2}\s+")
+PERSON = (
+    r"(human|person|people|someone|somebody|anyone|representative|rep|supervisor|manager|"
+    r"operator|staff|employee|advisor|adviser|colleague|specialist|banker|"
+    r"(an|a|human|live|real|actual|another|other|your) agents?)"
+)
+# Asking to be put in contact: a contact verb aimed at a person, or wanting one.
 REQUEST = re.compile(
-    r"\b(speak|talk|chat|transfer|connect|put|get|give|want|need|let)\b.{0,40}?"
-    r"\b(human|person|people|agent|representative|rep|someone|somebody|supervisor|manager|operator|staff)\b",
+    rf"\b(speak|talk|chat|transfer|connect|put me through|hand me over|escalate)\b.{{0,40}}?"
+    rf"\b{PERSON}\b|"
+    rf"\b(want|need|get|give|let me have)( me)? (a|an|some|one|to see a) (real |live |actual )?"
+    rf"{PERSON}\b|"
+    r"\b(need|want) (someone|somebody) (to|who)\b",
     re.IGNORECASE,
 )
 DIRECT = re.compile(
     r"\b(real|live|actual) (person|human|agent)\b|\bhuman (agent|being|please)\b|"
     r"\btransfer me\b|\bescalate (this|me|it)\b|\bnot (a|another) (bot|robot|machine)\b|"
-    r"\byou'?re (just )?a bot\b|^\s*(human|agent|representative|operator)\s*[!.]*\s*$",
+    r"\byou'?re (just )?a bot\b|^\W*(human|agent|representative|operator)\W*(please)?\W*$",
     re.IGNORECASE,
 )
-NEGATED = re.compile(
-    r"\b(don'?t|do not|never|no need to|without|not)\b[^.]{0,25}?"
-    r"\b(transfer|human|agent|person|escalate)",
+# Not the customer asking: a refusal, or the assistant's offer described.
+NOT_ASKING = re.compile(
+    r"\b(don'?t|do not|never|no need( to| for)?|without|decline)\b[^.,;]{0,25}?"
+    r"\b(transfer|human|agent|person|escalate|talk|speak|anyone)|"
+    r"\boffer(s|ed|ing)? to\b|\b(transfer(ring)?|connect(ing)?|escalat\w*) you\b",
     re.IGNORECASE,
 )
+NEGATION_BEFORE = re.compile(r"\b(not|no|never|without|\w+n't)\s+(\w+\s+){0,2}$", re.IGNORECASE)
 
 
-def asks_for_human(text: str, extra_phrases: list[str]) -> bool:
-    """A sentence asks for a person (and does not say the opposite)."""
-    lowered = text.lower()
-    if any(phrase.lower() in lowered for phrase in extra_phrases):
-        return True
-    for sentence in SENTENCE.split(text):
-        if NEGATED.search(sentence):
-            continue
+def sentences_of(text: str) -> list[str]:
+    """The message split into sentences."""
+    return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
+
+
+def candidate_requests(sentences: list[str]) -> list[str]:
+    """Sentences that could be the customer asking for a person (no refusal, no offer)."""
+    return [s for s in sentences if not NOT_ASKING.search(s)]
+
+
+def asks_for_human(sentences: list[str], extra_phrases: list[str]) -> bool:
+    """A sentence asks for a person in so many words."""
+    for sentence in candidate_requests(sentences):
+        lowered = sentence.lower()
+        if any(phrase.lower() in lowered for phrase in extra_phrases):
+            return True
         if DIRECT.search(sentence) or REQUEST.search(sentence):
             return True
     return False
 
 
 def topic_of(text: str, topics: dict[str, list[str]]) -> list[str]:
-    """Sensitive topics mentioned (whole-word keyword matches)."""
+    """Sensitive topics mentioned (whole-word keywords, not right after a negation)."""
     lowered = text.lower()
-    return [
-        topic
-        for topic, keywords in topics.items()
-        if any(re.search(rf"\b{re.escape(keyword.lower())}\b", lowered) for keyword in keywords)
-    ]
+    found = []
+    for topic, keywords in topics.items():
+        for keyword in keywords:
+            pattern = rf"\b{re.escape(keyword.lower())}\b"
+            if any(
+                not NEGATION_BEFORE.search(lowered[max(0, m.start() - 40) : m.start()])
+                for m in re.finditer(pattern, lowered)
+            ):
+                found.append(topic)
+                break
+    return found
 
 
 @dataclass(frozen=True)
@@ -56,14 +83,20 @@ class Findings:
     reasons: list[str]
     confidence: float
 
+    @classmethod
+    def of(cls, scores: dict[str, float]) -> "Findings":
+        """Reason codes in the order they fired; the confidence is the surest one's."""
+        return cls(list(scores), max(scores.values(), default=0.0))
+
 
 class Detectors:
     """Runs every enabled rule of a policy."""
 
-    def __init__(self) -> None:
+    def __init__(self, classifier: HumanRequestClassifier | None = None) -> None:
         self._sentiment = SentimentIntensityAnalyzer()
+        self._classifier = classifier
 
-    def assess(
+    async def assess(
         self,
         policy: EscalationPolicy,
         *,
@@ -71,22 +104,46 @@ class Detectors:
         turn_index: int,
         low_confidence_streak: int,
     ) -> Findings:
-        """Reason codes in a stable order, with a confidence for the decision."""
-        reasons: dict[str, float] = {}
-        if policy.human_request.enabled and asks_for_human(
-            text, policy.human_request.extra_phrases
-        ):
-            reasons["human_request"] = 0.95
+        """Every rule: what the message says, then where the conversation stands."""
+        scores = await self.read_message(policy, text)
+        scores |= self.read_turn(
+            policy, turn_index=turn_index, low_confidence_streak=low_confidence_streak
+        )
+        return Findings.of(scores)
+
+    async def read_message(self, policy: EscalationPolicy, text: str) -> dict[str, float]:
+        """Rules on the text: a request for a person, frustration, sensitive topics."""
+        scores: dict[str, float] = {}
+        rule = policy.human_request
+        if rule.enabled:
+            sentences = sentences_of(text)
+            if asks_for_human(sentences, rule.extra_phrases):
+                scores["human_request"] = 0.95
+            elif (
+                rule.classifier
+                and self._classifier is not None
+                and len(sentences) <= rule.classifier_max_sentences
+            ):
+                score = await self._classifier.score(candidate_requests(sentences))
+                if score >= rule.classifier_threshold:
+                    scores["human_request"] = round(score, 3)
         if policy.sentiment.enabled:
             compound = self._sentiment.polarity_scores(text)["compound"]
             if compound <= policy.sentiment.threshold:
-                reasons["negative_sentiment"] = min(1.0, abs(compound))
+                scores["negative_sentiment"] = min(1.0, abs(compound))
         if policy.sensitive_topics.enabled:
             for topic in topic_of(text, policy.sensitive_topics.topics):
-                reasons[topic] = 0.9
-        rule = policy.low_confidence
-        if rule.enabled and low_confidence_streak >= rule.consecutive:
-            reasons["low_confidence"] = 0.7
+                scores[topic] = 0.9
+        return scores
+
+    def read_turn(
+        self, policy: EscalationPolicy, *, turn_index: int, low_confidence_streak: int
+    ) -> dict[str, float]:
+        """Rules on the conversation: unsupported answers in a row, too many turns."""
+        scores: dict[str, float] = {}
+        low = policy.low_confidence
+        if low.enabled and low_confidence_streak >= low.consecutive:
+            scores["low_confidence"] = 0.7
         if policy.turn_limit.enabled and turn_index > policy.turn_limit.max_turns:
-            reasons["turn_limit"] = 0.6
-        return Findings(list(reasons), max(reasons.values(), default=0.0))
+            scores["turn_limit"] = 0.6
+        return scores

@@ -1,8 +1,10 @@
-"""Escalation settings (`ESCALATION_*`)."""
+"""Escalation settings (`ESCALATION_*`, plus `EMBEDDING_*` for the request classifier)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from support_core.settings import ServiceSettings
+from support_embeddings import EmbeddingSettings
 
 
 class EscalationSettings(ServiceSettings):
@@ -14,3 +16,9 @@ class EscalationSettings(ServiceSettings):
 
     service_name: str = "escalation"
     port: int = 8004
+    classifier: bool = Field(
+        default=True,
+        description="Load the embedding model that recognises requests for a person worded in "
+        "ways no phrase foresees (else phrases only).",
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

@@ -53,12 +53,14 @@ async def open_ticket(
                     priority=priority,
                     reasons=reasons,
                     summary=summary[:2000],
-                    sla_due_at=now + timedelta(minutes=policy.sla_minutes[priority]),
+                    sla_due_at=now + timedelta(minutes=policy.sla_for(priority)),
                     created_at=now,
                 )
                 .on_conflict_do_nothing(
                     index_elements=["tenant_id", "session_id"],
-                    index_where=tickets.c.status != "resolved",
+                    # A literal predicate: with a bound parameter PostgreSQL cannot match the
+                    # partial index once it switches to a generic plan (6th execution onwards).
+                    index_where=sa.text("status <> 'resolved'"),
                 )
                 .returning(*tickets.c)
             )

@@ -31,12 +31,25 @@ class SessionCreated(BaseModel):
 @router.post(
     "/sessions",
     status_code=status.HTTP_201_CREATED,
-    responses={401: {"description": "Missing or invalid API key"}},
+    responses={
+        401: {"description": "Missing or invalid API key"},
+        429: {
+            "description": "The tenant opens sessions too fast; retry after `Retry-After` s",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
+    },
 )
 async def create_session(
     body: SessionCreate, owner: ApiKeyDep, gateway: GatewayDep, request: Request
 ) -> SessionCreated:
     """Open a chat session with a tenant's admin or widget key."""
+    verdict = await gateway.session_limit.hit("sessions", owner.tenant_id)
+    if not verdict.allowed:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many new sessions for this tenant",
+            headers={"Retry-After": verdict.retry_after_header},
+        )
     session = await gateway.sessions.create(owner.tenant_id, body.customer_id)
     token, expires_at = gateway.tokens.issue(
         Principal(

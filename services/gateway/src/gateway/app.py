@@ -4,14 +4,32 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import api, customers, handlers, kb, ws
+from gateway import (
+    api,
+    audit_api,
+    customers,
+    escalations_api,
+    handlers,
+    handoff,
+    kb,
+    pages,
+    tokens_api,
+    ws,
+)
+from gateway.deps import document_auth_errors
 from gateway.models import metadata
+from gateway.security import protect
 from gateway.service import Gateway
 from gateway.settings import GatewaySettings
 from support_core.app import service_app
 from support_core.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+DESCRIPTION = (
+    "REST API of the support platform. Customers chat over the WebSocket "
+    "`/v1/sessions/{session_id}/stream` (protocol: docs/websocket-protocol.md). "
+    'Errors answer `{"detail": …}`; `429` and `503` carry `Retry-After`.'
+)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -23,7 +41,27 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     gateway = Gateway(runtime, settings)
     handlers.register(gateway)
     handlers.register_projections(gateway)
+    handoff.register(gateway)
     runtime.on_start(gateway.bootstrap)
-    app = service_app(runtime, routers=(api.router, customers.router, kb.router, ws.router))
+    routers = (
+        api.router,
+        customers.router,
+        kb.router,
+        ws.router,
+        tokens_api.router,
+        escalations_api.router,
+        audit_api.router,
+        pages.router,
+    )
+    document_auth_errors(routers)
+    app = service_app(
+        runtime,
+        routers=routers,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount("/static", pages.static, name="static")
+    protect(app, settings)
     app.state.gateway = gateway
     return app

@@ -1,4 +1,4 @@
-"""`support`: the operators' command line (tenants, knowledge base)."""
+"""`support`: the operators' command line (tenants, knowledge base, parked messages)."""
 
 import asyncio
 import json
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gateway.dlq import dlq_app
 from gateway.knowledge import SUFFIX_TYPES
 from gateway.settings import GatewaySettings
 from gateway.tenants import KeyRole, TenantDirectory
@@ -24,6 +25,7 @@ tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=Tru
 kb_app = typer.Typer(help="Knowledge-base documents.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(kb_app, name="kb")
+app.add_typer(dlq_app, name="dlq")
 console = Console()
 
 GatewayOption = Annotated[

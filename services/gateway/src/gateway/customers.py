@@ -96,7 +96,13 @@ async def export_customer(customer_id: str, admin: AdminDep, gateway: GatewayDep
     return CustomerExport(customer_id=customer_id, messages=reply.messages, facts=reply.facts)
 
 
-@router.delete("/customers/{customer_id}", tags=["customers"], status_code=status.HTTP_202_ACCEPTED)
+@router.delete(
+    "/customers/{customer_id}",
+    tags=["customers"],
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "Erasure requested; no body"}},
+)
 async def erase_customer(customer_id: str, admin: AdminDep, gateway: GatewayDep) -> Response:
     """Erase a customer's history and facts everywhere (asynchronous; `customer.erased` follows)."""
     await gateway.runtime.publisher.publish(

@@ -1,9 +1,12 @@
 """FastAPI dependencies of the gateway."""
 
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Security, status
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.service import Gateway
 from gateway.tenants import ApiKeyOwner
@@ -17,6 +20,25 @@ def get_gateway(request: Request) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+ApiKeyHeader = Annotated[
+    str | None,
+    Security(
+        APIKeyHeader(
+            name="X-API-Key",
+            auto_error=False,
+            description="A tenant's API key: admin (`sk_…`) or public widget key (`pk_…`).",
+        )
+    ),
+]
+BearerHeader = Annotated[
+    HTTPAuthorizationCredentials | None,
+    Security(
+        HTTPBearer(
+            auto_error=False,
+            description="A token (session, agent, auditor or admin) or an API key.",
+        )
+    ),
+]
 
 
 def bearer(authorization: str | None) -> str | None:
@@ -33,13 +55,16 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
+def credential_of(x_api_key: str | None, authorization: HTTPAuthorizationCredentials | None) -> str:
+    """`X-API-Key`, else the `Authorization: Bearer` credential ("" if neither)."""
+    return x_api_key or (authorization.credentials if authorization else "")
+
+
 async def api_key_owner(
-    gateway: GatewayDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    gateway: GatewayDep, x_api_key: ApiKeyHeader, authorization: BearerHeader
 ) -> ApiKeyOwner:
     """The tenant and role of the API key in `X-API-Key` or `Authorization: Bearer`."""
-    key = x_api_key or bearer(authorization)
+    key = credential_of(x_api_key, authorization)
     owner = await gateway.tenants.resolve(key) if key else None
     if owner is None:
         raise unauthorized("a valid API key is required")
@@ -50,12 +75,10 @@ ApiKeyDep = Annotated[ApiKeyOwner, Depends(api_key_owner)]
 
 
 async def principal(
-    gateway: GatewayDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    gateway: GatewayDep, x_api_key: ApiKeyHeader, authorization: BearerHeader
 ) -> Principal:
     """Who calls: a token (customer, agent, auditor, admin) or a tenant's admin API key."""
-    credential = x_api_key or bearer(authorization)
+    credential = credential_of(x_api_key, authorization)
     if not credential:
         raise unauthorized("credentials are required")
     if credential.count(".") == 2:
@@ -72,15 +95,42 @@ async def principal(
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
-    """Dependency factory: the caller must have one of `roles`."""
+class RoleCheck:
+    """Dependency: the caller must have one of `roles` (else 403)."""
 
-    def check(caller: PrincipalDep) -> Principal:
-        if caller.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires role {' or '.join(roles)}")
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.roles = roles
+
+    def __call__(self, caller: PrincipalDep) -> Principal:
+        if caller.role not in self.roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"requires role {' or '.join(self.roles)}"
+            )
         return caller
 
-    return check
+
+def require(*roles: Role) -> RoleCheck:
+    """Dependency factory: the caller must have one of `roles`."""
+    return RoleCheck(roles)
 
 
 AdminDep = Annotated[Principal, Depends(require("admin"))]
+
+
+def dependency_calls(dependant: Dependant) -> Iterator[object]:
+    """Every dependency callable of a route, nested ones included."""
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from dependency_calls(sub)
+
+
+def document_auth_errors(routers: Iterable[APIRouter]) -> None:
+    """Declare 401 on routes that need credentials and 403 on those that need a role."""
+    for route in (route for router in routers for route in router.routes):
+        if not isinstance(route, APIRoute):
+            continue
+        calls = list(dependency_calls(route.dependant))
+        if any(call in (principal, api_key_owner) for call in calls):
+            route.responses.setdefault(401, {"description": "Missing or invalid credentials"})
+        if any(isinstance(call, RoleCheck) for call in calls):
+            route.responses.setdefault(403, {"description": "The caller's role may not do this"})

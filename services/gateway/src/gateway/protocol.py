@@ -20,6 +20,7 @@ from contracts.frames import (
     client_frame_adapter,
 )
 from gateway.connections import ClientConnection
+from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
 from support_core.frames import FrameEmitter
 from support_core.messaging.publisher import EventPublisher
@@ -37,6 +38,7 @@ class ProtocolHandler:
         *,
         sessions: SessionStore,
         frames: FrameEmitter,
+        message_limit: RateLimit,
         publisher: EventPublisher,
         instance_route: str,
         max_frame_bytes: int,
@@ -46,6 +48,7 @@ class ProtocolHandler:
         self._session = session
         self._sessions = sessions
         self._frames = frames
+        self._message_limit = message_limit
         self._publisher = publisher
         self._instance_route = instance_route
         self._max_frame_bytes = max_frame_bytes
@@ -95,6 +98,15 @@ class ProtocolHandler:
     async def user_message(self, frame: UserMessage) -> None:
         """Acknowledge the message and start a turn; a retried client message id is re-acked."""
         session = self._session
+        verdict = await self._message_limit.hit("messages", session.tenant_id, session.session_id)
+        if not verdict.allowed:
+            await self.error(
+                "rate_limited",
+                f"too many messages: the limit is {self._message_limit.item} per session",
+                frame.client_message_id,
+                retry_after=round(verdict.retry_after, 3),
+            )
+            return
         turn_id, is_new = await self._sessions.claim_client_message(
             session, frame.client_message_id, str(uuid4())
         )
@@ -121,10 +133,19 @@ class ProtocolHandler:
                 "unavailable", "the message could not be delivered; retry", frame.client_message_id
             )
 
-    async def error(self, code: ErrorCode, detail: str, client_message_id: object = None) -> None:
+    async def error(
+        self,
+        code: ErrorCode,
+        detail: str,
+        client_message_id: object = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         """Send an `error` frame; the connection stays open."""
         message_id = client_message_id if isinstance(client_message_id, str) else None
-        await self._emit(Error(code=code, detail=detail, client_message_id=message_id))
+        await self._emit(
+            Error(code=code, detail=detail, client_message_id=message_id, retry_after=retry_after)
+        )
 
     async def _emit(self, frame: Ack | Error) -> None:
         session = self._session

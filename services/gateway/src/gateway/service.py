@@ -4,8 +4,10 @@ from functools import cached_property
 
 from gateway.connections import ConnectionHub
 from gateway.knowledge import KnowledgeDocuments
+from gateway.ratelimit import RateLimit
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
+from gateway.socket_slots import SocketSlots
 from gateway.tenants import TenantDirectory
 from gateway.tokens import TokenIssuer
 from support_core.frames import FrameEmitter
@@ -47,6 +49,33 @@ class Gateway:
         )
 
     @cached_property
+    def message_limit(self) -> RateLimit:
+        """Customer messages per session."""
+        return self._rate_limit(self.settings.message_rate)
+
+    @cached_property
+    def session_limit(self) -> RateLimit:
+        """New sessions per tenant."""
+        return self._rate_limit(self.settings.session_rate)
+
+    def _rate_limit(self, rate: str) -> RateLimit:
+        runtime = self.runtime
+        return RateLimit(
+            rate, runtime.redis, runtime.redis_guard, key_prefix=f"{runtime.keys.prefix}:limits"
+        )
+
+    @cached_property
+    def socket_slots(self) -> SocketSlots:
+        """Open sockets per tenant, across instances."""
+        return SocketSlots(
+            self.runtime.redis,
+            self.runtime.keys,
+            self.runtime.redis_guard,
+            limit=self.settings.max_sockets_per_tenant,
+            instance=self.instance_route,
+        )
+
+    @cached_property
     def documents(self) -> KnowledgeDocuments:
         """Knowledge-base documents and their indexing status."""
         return KnowledgeDocuments(
@@ -79,7 +108,11 @@ class Gateway:
     async def bootstrap(self) -> None:
         """Create the development tenant, if configured and not in production."""
         self.runtime.redis_guard.on_recovery(self.reattach)
+        self.runtime.redis_guard.on_recovery(self.socket_slots.renew)
+        self.runtime.background(self.socket_slots.renew_forever())
         if self.settings.demo_tenant and self.settings.environment != "production":
             await self.tenants.ensure(
-                self.settings.demo_tenant, self.settings.demo_api_key.get_secret_value()
+                self.settings.demo_tenant,
+                self.settings.demo_api_key.get_secret_value(),
+                widget_key=self.settings.demo_widget_key,
             )

@@ -1,12 +1,14 @@
 """Gateway settings (`GATEWAY_*`)."""
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from support_core.settings import ServiceSettings
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_API_KEY = "sk_demo_dev_only_change_me"
+DEV_WIDGET_KEY = "pk_demo_dev_only"
 
 
 class GatewaySettings(ServiceSettings):
@@ -20,7 +22,7 @@ class GatewaySettings(ServiceSettings):
     port: int = 8000
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     session_ttl_seconds: int = Field(default=86400, ge=60)
-    token_ttl_seconds: int = Field(default=3600, ge=10)
+    token_ttl_seconds: int = Field(default=3600, ge=1)
     max_frame_bytes: int = Field(default=16384, ge=256)
     send_timeout_seconds: float = 10.0
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
@@ -30,6 +32,32 @@ class GatewaySettings(ServiceSettings):
         default="demo", description="Created at start with `demo_api_key`, outside production."
     )
     demo_api_key: SecretStr = SecretStr(DEV_API_KEY)
+    demo_widget_key: str = Field(
+        default=DEV_WIDGET_KEY,
+        description="The demo tenant's public widget key; the chat page at `/` uses it.",
+    )
+    message_rate: str = Field(
+        default="20/minute", description="Customer messages per session (`limits` notation)."
+    )
+    session_rate: str = Field(
+        default="600/minute", description="Sessions a tenant may open (`limits` notation)."
+    )
+    max_sockets_per_tenant: int = Field(default=1000, ge=1)
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the REST API from a browser."
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list, description="Origins that may embed the pages (none by default)."
+    )
+    hsts_seconds: int = Field(
+        default=0, ge=0, description="`Strict-Transport-Security` max-age; 0 sends none."
+    )
+
+    @field_validator("message_rate", "session_rate")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        parse(value)
+        return value
 
     def default_secrets(self) -> list[str]:
         """The JWT secret and the demo key must be replaced in production."""

@@ -68,25 +68,21 @@ class TenantDirectory:
             )
         return tenant_id, keys
 
-    async def ensure(self, name: str, admin_key: str) -> None:
-        """Create the tenant with this admin key unless it exists (development bootstrap)."""
+    async def ensure(self, name: str, admin_key: str, *, widget_key: str) -> None:
+        """Create the tenant with these keys unless they exist (development bootstrap)."""
         tenant_id = slugify(name)
+        keys: dict[KeyRole, str] = {"admin": admin_key, "widget": widget_key}
         async with self._engine.begin() as conn:
-            created = await conn.execute(
-                insert(tenants)
-                .values(tenant_id=tenant_id, name=name)
-                .on_conflict_do_nothing()
-                .returning(tenants.c.tenant_id)
+            await conn.execute(
+                insert(tenants).values(tenant_id=tenant_id, name=name).on_conflict_do_nothing()
             )
-            if created.first() is not None:
-                await conn.execute(
-                    api_keys.insert().values(
-                        key_hash=hash_key(admin_key),
-                        tenant_id=tenant_id,
-                        role="admin",
-                        label="demo",
-                    )
-                )
+            await conn.execute(
+                insert(api_keys).on_conflict_do_nothing(),
+                [
+                    {"key_hash": hash_key(k), "tenant_id": tenant_id, "role": r, "label": "demo"}
+                    for r, k in keys.items()
+                ],
+            )
 
     async def resolve(self, key: str) -> ApiKeyOwner | None:
         """The owner of a valid, unrevoked key."""

@@ -17,6 +17,8 @@ from support_core.observability.context import log_context
 
 router = APIRouter()
 UNAUTHORIZED_CLOSE = 4401
+TOO_MANY_SOCKETS_CLOSE = 4429
+SOCKET_RETRY_SECONDS = 30.0
 
 
 async def authenticate(websocket: WebSocket, gateway: Gateway, session_id: str) -> ChatSession:
@@ -42,12 +44,29 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
     try:
         session = await authenticate(websocket, gateway, session_id)
     except InvalidToken as exc:
-        frame = Error(code="unauthorized", detail=str(exc)).model_dump()
-        await websocket.send_text(orjson.dumps(frame).decode())
-        await websocket.close(code=UNAUTHORIZED_CLOSE)
+        await refuse(websocket, Error(code="unauthorized", detail=str(exc)), UNAUTHORIZED_CLOSE)
         return
-    with log_context(tenant_id=session.tenant_id, session_id=session.session_id):
-        await serve(websocket, gateway, session)
+    slot = await gateway.socket_slots.take(session.tenant_id)
+    if slot is None:
+        limit = gateway.settings.max_sockets_per_tenant
+        error = Error(
+            code="rate_limited",
+            detail=f"the tenant has {limit} connections open already",
+            retry_after=SOCKET_RETRY_SECONDS,
+        )
+        await refuse(websocket, error, TOO_MANY_SOCKETS_CLOSE)
+        return
+    try:
+        with log_context(tenant_id=session.tenant_id, session_id=session.session_id):
+            await serve(websocket, gateway, session)
+    finally:
+        await gateway.socket_slots.give_back(session.tenant_id, slot)
+
+
+async def refuse(websocket: WebSocket, error: Error, close_code: int) -> None:
+    """Say why in an `error` frame (outside the session's stream), then close."""
+    await websocket.send_text(orjson.dumps(error.model_dump()).decode())
+    await websocket.close(code=close_code)
 
 
 async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) -> None:
@@ -65,6 +84,7 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
         session,
         sessions=gateway.sessions,
         frames=gateway.frames,
+        message_limit=gateway.message_limit,
         publisher=gateway.runtime.publisher,
         instance_route=gateway.instance_route,
         max_frame_bytes=gateway.settings.max_frame_bytes,

@@ -39,6 +39,7 @@ class MemoryComponents:
             settings=self._settings,
         )
         self._runtime.background(self._retain_forever())
+        self._runtime.background(self._store.usage.run_forever())
 
     async def _retain_forever(self) -> None:
         while True:

@@ -27,6 +27,7 @@ from contracts import (
     TurnCompleted,
     utcnow,
 )
+from memory.access import AccessRecorder
 from memory.extract import FactExtractor
 from memory.facts import content_hash, from_blobs, score, to_blob
 from memory.models import facts, messages
@@ -72,7 +73,7 @@ class MemoryStore:
         self._embedder = embedder
         self._extractor = extractor
         self._settings = settings
-        self._access_updates: set[asyncio.Task[None]] = set()
+        self.usage = AccessRecorder(outbox, interval=settings.access_flush_seconds)
 
     async def record_turn(self, turn: TurnCompleted) -> None:
         """Store the turn's two messages and the facts the customer stated, once."""
@@ -87,14 +88,13 @@ class MemoryStore:
                 "customer_id": turn.customer_id,
                 "turn_id": turn.correlation_id,
             }
-            await uow.conn.execute(
-                messages.insert(),
-                [
-                    base | {"role": "customer", "text": turn.user_text, "at": turn.started_at},
+            rows = [base | {"role": "customer", "text": turn.user_text, "at": turn.started_at}]
+            if turn.answer_text:  # empty while a human agent holds the session
+                rows.append(
                     base
-                    | {"role": turn.handled_by, "text": turn.answer_text, "at": turn.completed_at},
-                ],
-            )
+                    | {"role": turn.handled_by, "text": turn.answer_text, "at": turn.completed_at}
+                )
+            await uow.conn.execute(messages.insert(), rows)
             owner = owner_of(turn.customer_id, turn.session_id)
             for fact, vector in zip(extracted, vectors, strict=True):
                 await self._remember(uow.conn, turn.tenant_id, owner, turn.session_id, fact, vector)
@@ -217,8 +217,7 @@ class MemoryStore:
                 break
             budget -= cost
             history.append(history_message(row))
-        if chosen:
-            self._count_access([uuid.UUID(f.fact_id) for f in chosen if f.fact_id])
+        self.usage.note([uuid.UUID(f.fact_id) for f in chosen if f.fact_id])
         return request.follow(MemoryRecallCompleted, history=history[::-1], facts=chosen)
 
     async def _load(
@@ -247,21 +246,6 @@ class MemoryStore:
                 )
             ).all()
         return fact_rows, history_rows
-
-    def _count_access(self, fact_ids: list[uuid.UUID]) -> None:
-        """Note that these facts were used (in the background: recall does not wait for it)."""
-
-        async def update() -> None:
-            async with self._outbox.unit_of_work() as uow:
-                await uow.conn.execute(
-                    facts.update()
-                    .where(facts.c.id.in_(fact_ids))
-                    .values(access_count=facts.c.access_count + 1, last_accessed_at=utcnow())
-                )
-
-        task = asyncio.ensure_future(update())
-        self._access_updates.add(task)
-        task.add_done_callback(self._access_updates.discard)
 
     async def history(self, request: HistoryRequested) -> HistoryCompleted:
         """A page of the session's messages, newest first."""

@@ -25,4 +25,7 @@ class MemorySettings(ServiceSettings):
     fact_ttl_days: float = Field(default=365, gt=0)
     half_life_days: float = Field(default=30, gt=0)
     retention_interval_seconds: float = Field(default=3600, gt=0)
+    access_flush_seconds: float = Field(
+        default=1.0, gt=0, description="How often recalled facts' usage counts are written"
+    )
     deleted_fact_grace_days: float = Field(default=30, ge=0)

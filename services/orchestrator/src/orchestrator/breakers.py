@@ -19,6 +19,13 @@ from support_core.redis import Keys
 
 log = logging.getLogger(__name__)
 STATE_VALUES = {pybreaker.STATE_CLOSED: 0, pybreaker.STATE_HALF_OPEN: 1, pybreaker.STATE_OPEN: 2}
+# Background writes may reach Redis out of order: only a newer change replaces the stored one.
+WRITE_IF_NEWER = """
+local stored = tonumber(redis.call('HGET', KEYS[1], 'changed_at') or '0')
+if tonumber(ARGV[3]) > stored then
+  redis.call('HSET', KEYS[1], 'state', ARGV[1], 'opened_at', ARGV[2], 'changed_at', ARGV[3])
+end
+"""
 
 
 class SharedStorage(pybreaker.CircuitBreakerStorage):
@@ -89,6 +96,8 @@ class _Gauge(pybreaker.CircuitBreakerListener):
         new_state: pybreaker.CircuitBreakerState,
     ) -> None:
         self._gauge.labels(breaker=cb.name or "").set(STATE_VALUES[new_state.name])
+        if old_state is not None and old_state.name == new_state.name:
+            return  # pybreaker re-announces a state it re-read from storage
         log.warning(
             "circuit %s: %s -> %s", cb.name, old_state.name if old_state else None, new_state.name
         )
@@ -123,6 +132,7 @@ class BreakerRegistry:
             registry=metrics,
         )
         self._writes: set[asyncio.Task[None]] = set()
+        self._write_if_newer = redis.register_script(WRITE_IF_NEWER)
 
     def get(self, name: str) -> pybreaker.CircuitBreaker:
         """The breaker guarding `name`."""
@@ -154,15 +164,15 @@ class BreakerRegistry:
 
     def publish(self, storage: SharedStorage) -> None:
         """Write a state change to Redis in the background."""
-        mapping = {
-            "state": storage.state,
-            "opened_at": storage.opened_at.timestamp() if storage.opened_at else "",
-            "changed_at": storage.changed_at,
-        }
+        change = [
+            storage.state,
+            storage.opened_at.timestamp() if storage.opened_at else "",
+            storage.changed_at,
+        ]
         key = self._key(storage.name)
 
         async def write() -> None:
-            await self._guard.run(lambda: self._redis.hset(key, mapping=mapping), lambda: 0)
+            await self._guard.run(lambda: self._write_if_newer(keys=[key], args=change), lambda: 0)
 
         with contextlib.suppress(RuntimeError):  # no running loop: nothing to mirror to
             task = asyncio.get_running_loop().create_task(write())

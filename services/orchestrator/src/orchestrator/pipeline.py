@@ -2,6 +2,10 @@
 
     load_state → gather_context → assess_escalation → generate → record
 
+While a human agent holds the session (its ticket is assigned) the turn is only
+`load_state → forward_to_agent`: no answer is generated; the message is recorded (history,
+audit) for the agent, who replies with `agent.message.sent`.
+
 A dependency that fails or is slow degrades the turn instead of failing it: no memory means an
 answer without it; no knowledge base means "I can't look that up right now" and an offer of a
 human; no escalation service means no hand-off check. `turn.completed` lists what degraded.
@@ -38,7 +42,11 @@ from support_core.observability.tracing import current_trace_id
 from support_core.session_state import SessionState
 
 CONSUMER = "orchestrator.turns"
-STEPS = ("load_state", "gather_context", "assess_escalation", "generate", "record")
+HANDED_OFF = "agent"
+ASSISTANT_STEPS = ("gather_context", "assess_escalation", "generate", "record")
+HANDOFF_STEPS = ("forward_to_agent",)
+STEPS = ("load_state", *ASSISTANT_STEPS, *HANDOFF_STEPS)
+WAITING_STATES = {"open": "waiting", "assigned": "assigned"}
 
 
 def _delta_doorbell(message: ChatMessageReceived, text: str, seq: int) -> AnswerDelta:
@@ -96,19 +104,23 @@ class TurnPipeline:
     async def run(self, context: TurnContext) -> None:
         """Go through every step; failures of dependencies degrade, they do not stop the turn."""
         started = time.perf_counter()
-        for name in STEPS:
-            context.step = name
-            step_started = time.perf_counter()
-            with self._tracer.start_as_current_span(
-                f"turn {name}",
-                attributes={"turn.id": context.turn_id, "session.id": context.session_id},
-            ):
-                await self._steps[name](context)
-            context.timings_ms[name] = round((time.perf_counter() - step_started) * 1000, 2)
+        await self._step(context, "load_state")
+        for name in HANDOFF_STEPS if context.state.with_agent else ASSISTANT_STEPS:
+            await self._step(context, name)
         self._metrics.seconds.observe(time.perf_counter() - started)
         self._metrics.turns.labels(outcome="degraded" if context.degraded else "ok").inc()
         for dependency in context.degraded:
             self._metrics.degraded.labels(dependency=dependency).inc()
+
+    async def _step(self, context: TurnContext, name: str) -> None:
+        context.step = name
+        step_started = time.perf_counter()
+        with self._tracer.start_as_current_span(
+            f"turn {name}",
+            attributes={"turn.id": context.turn_id, "session.id": context.session_id},
+        ):
+            await self._steps[name](context)
+        context.timings_ms[name] = round((time.perf_counter() - step_started) * 1000, 2)
 
     async def load_state(self, context: TurnContext) -> None:
         """Count the message and read the session's shared state."""
@@ -192,6 +204,7 @@ class TurnPipeline:
                     reason=reason,
                     message=assessment.customer_message
                     or "A member of our team will join shortly.",
+                    state=WAITING_STATES.get(assessment.ticket_state or "open", "waiting"),
                 ),
                 appended,
             )
@@ -260,6 +273,41 @@ class TurnPipeline:
                     started_at=context.started_at,
                     completed_at=completed_at,
                     timings_ms=timings,
+                    trace_id=current_trace_id(),
+                )
+            )
+
+    async def forward_to_agent(self, context: TurnContext) -> None:
+        """A human holds the session: record the message for the agent instead of answering."""
+        message = context.message
+        completed_at = utcnow()
+        async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
+            if uow.duplicate:
+                return
+            await uow.conn.execute(
+                turns.insert().values(
+                    turn_id=context.turn_id,
+                    tenant_id=message.tenant_id,
+                    session_id=context.session_id,
+                    generator=HANDED_OFF,
+                    degraded=[],
+                    started_at=context.started_at,
+                    completed_at=completed_at,
+                )
+            )
+            uow.emit(
+                message.follow(
+                    TurnCompleted,
+                    customer_id=message.customer_id,
+                    message_id=message.message_id,
+                    user_text=message.text,
+                    answer_text="",
+                    generator=HANDED_OFF,
+                    handled_by="agent",
+                    ticket_id=context.state.ticket_id,
+                    turn_index=context.turn_index,
+                    started_at=context.started_at,
+                    completed_at=completed_at,
                     trace_id=current_trace_id(),
                 )
             )

@@ -9,9 +9,27 @@ import structlog
 from opentelemetry import trace
 
 from support_core.observability.context import add_log_context
+from support_core.redaction import default_redactor
 
 Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
 _extra_processors: list[Processor] = []
+# Fields the logging setup itself fills with identifiers and times: never personal data.
+STRUCTURAL_FIELDS = frozenset(
+    {
+        "timestamp",
+        "level",
+        "logger",
+        "service",
+        "trace_id",
+        "span_id",
+        "tenant_id",
+        "session_id",
+        "turn_id",
+        "event_id",
+        "_record",
+        "_from_structlog",
+    }
+)
 
 
 def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -20,6 +38,15 @@ def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     if span.is_valid:
         event["trace_id"] = format(span.trace_id, "032x")
         event["span_id"] = format(span.span_id, "016x")
+    return event
+
+
+def redact_pii(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Replace personal data in the message, the exception text and every other value."""
+    redactor = default_redactor()
+    for key, value in event.items():
+        if key not in STRUCTURAL_FIELDS and isinstance(value, str | dict | list | tuple):
+            event[key], _ = redactor.redact_value(value)
     return event
 
 
@@ -46,6 +73,7 @@ def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = Tr
         add_trace_ids,
         _apply_extra,
         structlog.processors.format_exc_info,
+        redact_pii,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 
+from support_core.observability.trace_redaction import RedactingExporter
 from support_core.settings import TelemetrySettings
 
 
@@ -27,10 +28,12 @@ def create_tracer_provider(
     )
     if settings.exporter == "otlp":
         provider.add_span_processor(
-            BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint))
+            BatchSpanProcessor(RedactingExporter(OTLPSpanExporter(endpoint=settings.otlp_endpoint)))
         )
     elif settings.exporter in ("console", "file"):
-        provider.add_span_processor(SimpleSpanProcessor(_file_exporter(settings)))
+        provider.add_span_processor(
+            SimpleSpanProcessor(RedactingExporter(_file_exporter(settings)))
+        )
     return provider
 
 

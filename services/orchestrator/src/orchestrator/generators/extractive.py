@@ -22,6 +22,7 @@ from orchestrator.generators.base import (
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|)")
 MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 STOP = frozenset(
     """a an and are as at be but by can could do does for from have how i if in is it me my of
@@ -36,11 +37,24 @@ def terms(text: str) -> set[str]:
     return {_stemmer.stem_word(w) for w in WORD.findall(text.lower()) if w not in STOP}
 
 
+def unwrap(passage: str) -> str:
+    """Join hard-wrapped lines: a line break inside a paragraph does not end a statement."""
+    lines: list[str] = []
+    for line in passage.splitlines():
+        previous = lines[-1] if lines else ""
+        continues = previous.strip() and not previous.lstrip().startswith(("#", "|"))
+        if continues and line.strip() and not BLOCK_START.match(line):
+            lines[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def sentences(passage: str) -> list[str]:
     """Statements of a passage worth quoting: Markdown markers, table rows, questions and
     fragments left out."""
     found = []
-    for raw in SENTENCE.split(passage):
+    for raw in SENTENCE.split(unwrap(passage)):
         if raw.count("|") >= 2:
             continue
         sentence = MARKUP.sub("", raw).strip().strip("\"'`*_ ")

@@ -1,0 +1,252 @@
+// Agent console: list escalations, claim one, chat with the customer, resolve it.
+// REST only (docs/openapi.json); the conversation is polled. Server text is shown as text.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = "support.agentToken";
+  const LIST_EVERY_MS = 3000;
+  const CONVERSATION_EVERY_MS = 2000;
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  let me = null;
+  let tab = "active";
+  let selected = null;
+  let listTimer = null;
+  let conversationTimer = null;
+
+  function claims(jwt) {
+    try {
+      const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(atob(payload));
+    } catch {
+      return null;
+    }
+  }
+
+  class ApiError extends Error {}
+
+  async function api(path, options = {}) {
+    const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
+    if (options.body) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, { ...options, headers });
+    if (response.status === 401) {
+      signOut("Your token expired or is invalid; sign in again.");
+      throw new ApiError("signed out");
+    }
+    const body = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
+      throw new ApiError(`${detail} (HTTP ${response.status})`);
+    }
+    return body;
+  }
+
+  function text(tag, content, className) {
+    const node = document.createElement(tag);
+    node.textContent = content;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleTimeString() : "";
+  }
+
+  function showError(id, error) {
+    if (!(error instanceof ApiError) || error.message !== "signed out") $(id).textContent = error.message;
+  }
+
+  // Signing in and out
+
+  function signIn(newToken) {
+    const payload = claims(newToken);
+    if (!payload || payload.role !== "agent") {
+      $("login-error").textContent = "That is not an agent token.";
+      return;
+    }
+    token = newToken;
+    me = payload.sub;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $("login").hidden = true;
+    $("workspace").hidden = false;
+    $("logout").hidden = false;
+    $("who").textContent = `Signed in as ${me}`;
+    refreshList();
+    listTimer = setInterval(refreshList, LIST_EVERY_MS);
+  }
+
+  function signOut(message = "") {
+    clearInterval(listTimer);
+    clearInterval(conversationTimer);
+    sessionStorage.removeItem(TOKEN_KEY);
+    token = null;
+    selected = null;
+    $("workspace").hidden = true;
+    $("ticket").hidden = true;
+    $("logout").hidden = true;
+    $("login").hidden = false;
+    $("who").textContent = "";
+    $("login-error").textContent = message;
+  }
+
+  $("key-login").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    const agentId = $("agent-id").value.trim();
+    const response = await fetch("/v1/tokens", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-API-Key": $("api-key").value.trim() },
+      body: JSON.stringify({ role: "agent", subject: agentId, display_name: agentId }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      $("login-error").textContent = `Could not get a token: ${body.detail || response.status}`;
+      return;
+    }
+    signIn(body.token);
+  });
+
+  $("token-login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn($("token").value.trim());
+  });
+
+  $("logout").addEventListener("click", () => signOut());
+
+  // Ticket list
+
+  for (const button of document.querySelectorAll("[role=tab]")) {
+    button.addEventListener("click", () => {
+      tab = button.dataset.status;
+      for (const other of document.querySelectorAll("[role=tab]")) {
+        other.setAttribute("aria-selected", String(other === button));
+      }
+      refreshList();
+    });
+  }
+
+  async function tickets(status) {
+    return (await api(`/v1/escalations?status=${status}&limit=50`)).tickets;
+  }
+
+  async function refreshList() {
+    try {
+      let shown;
+      if (tab === "active") {
+        const [open, assigned] = await Promise.all([tickets("open"), tickets("assigned")]);
+        shown = open.concat(assigned.filter((t) => t.agent_id === me));
+        shown.sort((a, b) => b.created_at.localeCompare(a.created_at));
+      } else {
+        shown = await tickets(tab);
+      }
+      renderList(shown);
+      $("list-error").textContent = "";
+      const current = selected && shown.find((t) => t.ticket_id === selected.ticket_id);
+      if (current) showTicket(current);
+    } catch (error) {
+      showError("list-error", error);
+    }
+  }
+
+  function renderList(tickets) {
+    const list = $("ticket-list");
+    list.replaceChildren();
+    $("no-tickets").hidden = tickets.length > 0;
+    for (const ticket of tickets) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `ticket-item priority-${ticket.priority}`;
+      button.dataset.ticketId = ticket.ticket_id;
+      button.append(
+        text("span", `${ticket.priority} · ${ticket.status}`, "priority"),
+        text("span", when(ticket.created_at), "time"),
+        text("span", (ticket.reasons || []).join(", ") || "escalation", "reasons"),
+        text("span", ticket.summary || "", "summary"),
+      );
+      if (selected && selected.ticket_id === ticket.ticket_id) button.classList.add("selected");
+      button.addEventListener("click", () => select(ticket));
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  // One ticket and its conversation
+
+  function select(ticket) {
+    selected = ticket;
+    $("ticket-error").textContent = "";
+    $("conversation").replaceChildren();
+    showTicket(ticket);
+    clearInterval(conversationTimer);
+    refreshConversation();
+    conversationTimer = setInterval(refreshConversation, CONVERSATION_EVERY_MS);
+  }
+
+  function showTicket(ticket) {
+    selected = ticket;
+    const mine = ticket.status === "assigned" && ticket.agent_id === me;
+    $("ticket").hidden = false;
+    $("ticket-title").textContent = `Ticket ${ticket.ticket_id.slice(0, 8)} · ${ticket.status}`;
+    const owner = ticket.agent_id ? ` · agent ${ticket.agent_id}` : "";
+    const customer = ticket.customer_id ? `customer ${ticket.customer_id} · ` : "";
+    $("ticket-meta").textContent = `${customer}${ticket.priority}${owner}`;
+    $("ticket-summary").textContent = ticket.summary || "";
+    $("claim").disabled = ticket.status !== "open";
+    $("resolve").disabled = !mine;
+    $("reply-text").disabled = !mine;
+    $("reply").querySelector("button").disabled = !mine;
+  }
+
+  async function refreshConversation() {
+    if (!selected) return;
+    try {
+      const page = await api(`/v1/sessions/${encodeURIComponent(selected.session_id)}/messages?limit=100`);
+      const list = $("conversation");
+      const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+      list.replaceChildren(
+        ...page.messages
+          .slice()
+          .reverse()
+          .map((message) => {
+            const item = document.createElement("li");
+            item.className = `message ${message.role}`;
+            item.append(text("span", message.role, "who"), text("p", message.text, "text"));
+            return item;
+          }),
+      );
+      if (atBottom) list.scrollTop = list.scrollHeight;
+    } catch (error) {
+      showError("ticket-error", error);
+    }
+  }
+
+  async function act(path, body) {
+    $("ticket-error").textContent = "";
+    try {
+      const ticket = await api(path, { method: "POST", body: JSON.stringify(body || {}) });
+      if (ticket && ticket.ticket_id) showTicket(ticket);
+      await refreshList();
+      return true;
+    } catch (error) {
+      showError("ticket-error", error);
+      return false;
+    }
+  }
+
+  $("claim").addEventListener("click", () => act(`/v1/escalations/${selected.ticket_id}/claim`));
+  $("resolve").addEventListener("click", () => act(`/v1/escalations/${selected.ticket_id}/resolve`));
+
+  $("reply").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("reply-text");
+    const reply = input.value.trim();
+    if (!reply || !selected) return;
+    if (await act(`/v1/escalations/${selected.ticket_id}/messages`, { text: reply })) {
+      input.value = "";
+      refreshConversation();
+    }
+  });
+
+  if (token) signIn(token);
+})();

@@ -1,0 +1,159 @@
+"""The gateway's web pages in a real browser (Debian's Chromium driven by Playwright): a customer
+chats in the widget and asks for a human; an agent in the console claims the ticket and replies;
+the customer sees the reply. Screenshots of both pages go to docs/screenshots/."""
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Stack
+from tests.support.kb import admin, settled
+from tests.support.tenants import Tenant, new_tenant
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+GUIDE_URL = "https://help.example.com/cards/lost"
+GUIDE = """# Lost or stolen cards
+
+If your card is lost or stolen, freeze it at once in the mobile app under Cards, then call
+the card hotline to report it. A replacement card arrives within five working days and the
+replacement is free of charge for the first card each year.
+
+## Fraudulent payments
+
+Payments you did not make after the card was lost are refunded once the report is filed.
+"""
+TIMEOUT_MS = 30_000
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium is not installed at /usr/bin/chromium "
+        "(infra/local/ensure-infra.sh --install installs it)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def tenant_with_guide(stack: Stack) -> Tenant:
+    """A tenant whose knowledge base has the guide and whose agents are off shift (so a ticket
+    waits for an agent to claim it instead of being assigned when the agent signs in)."""
+    tenant = await new_tenant(stack.infra)
+    async with admin(stack.gateway_url, tenant.admin_key) as http:
+        policy = (await http.get("/v1/admin/escalation-policy")).json()
+        policy["business_hours"]["days"] = []
+        set_policy = await http.put("/v1/admin/escalation-policy", json=policy)
+        assert set_policy.status_code == 200, set_policy.text
+        response = await http.post(
+            "/v1/kb/documents",
+            json={
+                "id": "lost-cards",
+                "title": "Lost or stolen cards",
+                "content": GUIDE,
+                "source_url": GUIDE_URL,
+            },
+        )
+        assert response.status_code == 202, response.text
+        assert (await settled(http, "lost-cards"))["status"] == "indexed"
+    return tenant
+
+
+def record_problems(page: Any, problems: list[str]) -> None:
+    """Collect console errors (CSP violations among them) and uncaught exceptions."""
+    page.on(
+        "console",
+        lambda m: problems.append(f"{m.text} {m.location['url']}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+
+async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: Any) -> None:
+    tenant = await tenant_with_guide(stack)
+    problems: list[str] = []
+
+    customer = await browser.new_page(viewport={"width": 520, "height": 820})
+    record_problems(customer, problems)
+    frames: list[dict[str, Any]] = []
+    customer.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))),
+    )
+    await customer.goto(f"{stack.gateway_url}/?key={tenant.widget_key}&customer=cust-browser")
+    await customer.locator("#status", has_text="online").wait_for(timeout=TIMEOUT_MS)
+
+    await customer.fill("#text", "How long until a replacement card arrives?")
+    await customer.press("#text", "Enter")
+    answer = customer.locator(".message.assistant.complete").first
+    await answer.wait_for(timeout=TIMEOUT_MS)
+    source = answer.locator(f'.sources a[href="{GUIDE_URL}"]')
+    assert await source.inner_text() == "Lost or stolen cards"
+    completed = next(f for f in frames if f["type"] == "answer_completed")
+    deltas = [f["text"] for f in frames if f["type"] == "answer_delta"]
+    assert deltas and "".join(deltas) == completed["text"]
+    assert await answer.locator(".text").inner_text() == completed["text"].strip()
+
+    await customer.fill("#text", "I want to talk to a human agent")
+    await customer.press("#text", "Enter")
+    await customer.locator("#mode", has_text="Waiting for an agent").wait_for(timeout=TIMEOUT_MS)
+
+    console = await browser.new_page(viewport={"width": 1280, "height": 820})
+    record_problems(console, problems)
+    await console.goto(f"{stack.gateway_url}/agent")
+    await console.fill("#api-key", tenant.admin_key)
+    await console.fill("#agent-id", "sam")
+    await console.click("#key-login button")
+    ticket = console.locator(".ticket-item").first
+    await ticket.wait_for(timeout=TIMEOUT_MS)
+    await ticket.click()
+    await console.locator(
+        "#conversation .message.customer", has_text="talk to a human agent"
+    ).wait_for(timeout=TIMEOUT_MS)
+    await console.click("#claim")
+    await console.locator("#ticket-title", has_text="assigned").wait_for(timeout=TIMEOUT_MS)
+    await customer.locator("#mode", has_text="Human agent").wait_for(timeout=TIMEOUT_MS)
+
+    reply = "Hi, I'm Sam. I have frozen your card; a replacement is on its way."
+    await console.fill("#reply-text", reply)
+    await console.press("#reply-text", "Enter")
+    await customer.locator(".message.agent", has_text=reply).wait_for(timeout=TIMEOUT_MS)
+    await console.locator("#conversation .message.agent", has_text=reply).wait_for(
+        timeout=TIMEOUT_MS
+    )
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await customer.screenshot(path=SCREENSHOTS / "widget.png")
+    await console.screenshot(path=SCREENSHOTS / "agent-console.png")
+
+    await console.click("#resolve")
+    await console.locator("#ticket-title", has_text="resolved").wait_for(timeout=TIMEOUT_MS)
+    assert not problems, problems
+
+
+async def test_the_pages_are_served_with_strict_security_headers(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as http:
+        for path in ("/", "/agent", "/static/widget.js", "/v1/kb/documents"):
+            headers = (await http.get(path)).headers
+            policy = headers["Content-Security-Policy"]
+            assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["X-Frame-Options"] == "DENY"
+            assert headers["Referrer-Policy"] == "no-referrer"
+            assert "Strict-Transport-Security" not in headers  # only when configured
+        page = await http.get("/")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "https://" not in page.text, "the page loads nothing from elsewhere"

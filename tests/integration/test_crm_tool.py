@@ -194,9 +194,11 @@ async def test_one_replica_opening_the_circuit_opens_it_for_the_other_until_it_r
     assert context.tools_called[0].status == "circuit_open"
     assert hits["c-known"] == asked  # the open circuit kept the call from the system
 
-    await asyncio.sleep(0.6)  # past reset_timeout: the next call is the half-open trial
-    result, _ = await second.lookup("c-known")
-    assert result.success
+    async def half_open_trial_succeeds() -> bool:
+        result, _ = await second.lookup("c-known")  # refused without a call until reset_timeout
+        return result.success
+
+    assert await wait_until(half_open_trial_succeeds, timeout=3, interval=0.1)
 
     async def first_closed() -> bool:
         return first.breakers.states()["crm"] == "closed"

@@ -8,15 +8,19 @@ floor from the same run.
 A turn is timed from sending `user_message` to receiving `answer_completed`. Its pipeline
 overhead is that time minus the retrieval tool call and the generation step, as the
 orchestrator reports them in `turn.completed`: what the platform itself adds (broker hops,
-state, memory, the escalation check, frames).
+state, memory, the escalation check, frames). Customers ask distinct questions about the
+knowledge base's topics, so that the retrieval cache does not answer for the pipeline.
 """
 
 import argparse
 import asyncio
+import itertools
 import json
+import random
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +34,32 @@ from bench.stats import Summary, summarise
 from tests.support.client import DEMO_KEY, create_session
 
 LEVELS = (1, 16, 64)
-QUESTIONS = (
+DEFAULT_KB = "../shared/datasets/tau2_banking/documents.jsonl"
+FALLBACK_QUESTIONS = (
     "How do I report a lost card?",
     "What is the fee for an international transfer?",
     "Can I change the address on my account?",
     "Why was my payment declined?",
 )
+TEMPLATES = (
+    "How does {} work?",
+    "Can you tell me about {}?",
+    "I have a question about {}.",
+    "What do I need to know about {}?",
+)
+
+
+def questions(documents: Path | None) -> list[str]:
+    """Distinct customer questions, one per template and document title, so that no cache
+    answers them: the knowledge base's own topics, in a fixed shuffled order."""
+    if documents is None:
+        return list(FALLBACK_QUESTIONS)
+    titles = [json.loads(line)["title"] for line in documents.open() if line.strip()]
+    # "Gold Plus Saver Account: Withdrawal Limits" reads as two sentences in a question.
+    topics = [title.removeprefix("Internal: ").replace(":", "").lower() for title in titles]
+    asked = [template.format(topic) for template in TEMPLATES for topic in topics]
+    random.Random(7).shuffle(asked)
+    return asked
 
 
 @dataclass
@@ -64,18 +88,18 @@ def steps(measured: Turns) -> str:
     )
 
 
-async def session_worker(gateway: str, turns: int, measured: Turns) -> None:
+async def session_worker(gateway: str, turns: int, measured: Turns, asked: Iterator[str]) -> None:
     """One customer: a session with `turns` sequential messages."""
     session = await create_session(gateway)
     async with websockets.connect(session.url(), open_timeout=30, max_size=1 << 22) as ws:
-        for i in range(turns):
+        for _ in range(turns):
             started = time.perf_counter()
             await ws.send(
                 json.dumps(
                     {
                         "type": "user_message",
                         "client_message_id": uuid.uuid4().hex,
-                        "text": QUESTIONS[i % len(QUESTIONS)],
+                        "text": next(asked),
                     }
                 )
             )
@@ -85,10 +109,14 @@ async def session_worker(gateway: str, turns: int, measured: Turns) -> None:
             measured.latencies[frame["turn_id"]] = time.perf_counter() - started
 
 
-async def turns_at(gateway: str, sessions: int, per_session: int, measured: Turns) -> Summary:
+async def turns_at(
+    gateway: str, sessions: int, per_session: int, measured: Turns, asked: Iterator[str]
+) -> Summary:
     """Turn latency and throughput with `sessions` customers chatting at once."""
     started = time.perf_counter()
-    await asyncio.gather(*(session_worker(gateway, per_session, measured) for _ in range(sessions)))
+    await asyncio.gather(
+        *(session_worker(gateway, per_session, measured, asked) for _ in range(sessions))
+    )
     return summarise(
         f"turns, {sessions} concurrent sessions",
         list(measured.latencies.values()),
@@ -145,17 +173,19 @@ async def ingest(gateway: str, documents: Path) -> None:
     print(f"indexed {len(lines)} documents in {time.perf_counter() - started:.0f}s")
 
 
-async def run(gateway: str, amqp: str, turns: int) -> list[Summary]:
+async def run(
+    gateway: str, amqp: str, turns: int, asked: Iterator[str], levels: list[int]
+) -> list[Summary]:
     """Warm up, then measure each concurrency level for turns, overhead and the floor."""
     reports: dict[str, dict[str, float]] = {}
     listener = await listen_to_turns(amqp, reports)
     results = []
     try:
-        await turns_at(gateway, 4, 5, Turns({}, reports))
-        for level in LEVELS:
+        await turns_at(gateway, 4, 5, Turns({}, reports), asked)
+        for level in levels:
             per_session = max(5, turns // level)
             measured = Turns({}, reports)
-            summary = await turns_at(gateway, level, per_session, measured)
+            summary = await turns_at(gateway, level, per_session, measured, asked)
             await asyncio.sleep(1)  # the last turns' reports
             overhead = summarise(
                 f"  pipeline overhead, {level} sessions",
@@ -178,20 +208,30 @@ async def main() -> None:
     parser.add_argument("--amqp", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--turns", type=int, default=640, help="turns per concurrency level")
     parser.add_argument(
+        "--levels", type=int, nargs="+", default=list(LEVELS), help="concurrent sessions"
+    )
+    parser.add_argument(
         "--kb",
-        default="../shared/datasets/tau2_banking/documents.jsonl",
-        help="JSONL knowledge base to ingest first ('' for none)",
+        default=DEFAULT_KB,
+        help="JSONL knowledge base to ingest first and ask about ('' for none)",
+    )
+    parser.add_argument(
+        "--asked-about",
+        default=DEFAULT_KB,
+        help="with --gateway: the JSONL knowledge base the running stack holds ('' for none)",
     )
     args = parser.parse_args()
     if args.gateway:
-        results = await run(args.gateway, args.amqp, args.turns)
+        asked = itertools.cycle(questions(Path(args.asked_about) if args.asked_about else None))
+        results = await run(args.gateway, args.amqp, args.turns, asked, args.levels)
     else:
         # One customer sends hundreds of messages a minute here: lift the per-session limit.
         async with isolated_stack(GATEWAY_MESSAGE_RATE="100000/minute") as (infra, services):
             gateway = services["gateway"].base_url
             if args.kb:
                 await ingest(gateway, Path(args.kb))
-            results = await run(gateway, infra.rabbitmq_url, args.turns)
+            asked = itertools.cycle(questions(Path(args.kb) if args.kb else None))
+            results = await run(gateway, infra.rabbitmq_url, args.turns, asked, args.levels)
     for summary in results:
         print(summary.row())
 

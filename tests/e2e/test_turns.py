@@ -9,11 +9,13 @@ import time
 import uuid
 from typing import Any
 
+import aio_pika
 import asyncpg
 import httpx
 import pytest
 
 from orchestrator.generators.base import CANNOT_LOOK_UP, DONT_KNOW
+from support_embeddings import BUNDLED_DIMENSION, BUNDLED_MODEL
 from tests.e2e.conftest import Stack
 from tests.support.client import FrameReader, chat_turn, connect, create_session
 from tests.support.infra import wait_until
@@ -21,6 +23,7 @@ from tests.support.kb import admin, settled
 from tests.support.servers import wait_ready
 
 pytestmark = pytest.mark.e2e
+REQUESTS = ("memory.recall.requested", "retrieval.requested", "escalation.assess.requested")
 DEGRADED_METRIC = re.compile(
     r'^support_turn_degraded_total\{dependency="retrieval"\} (\S+)$', re.MULTILINE
 )
@@ -102,6 +105,38 @@ async def test_a_question_the_knowledge_base_answers_streams_a_cited_answer(
     assert called == {"memory": "ok", "retrieval": "ok", "escalation": "ok"}
     assert record["degraded"] == []
     assert record["generator"] == "extractive"
+
+
+async def test_the_message_is_embedded_once_and_the_vector_sent_to_every_tool(
+    stack: Stack, zephyr_docs: dict[str, str]
+) -> None:
+    requests: dict[str, dict[str, Any]] = {}
+    connection = await aio_pika.connect_robust(stack.infra.rabbitmq_url)
+    try:
+        channel = await connection.channel()
+        events = await channel.get_exchange("support.events")
+        queue = await channel.declare_queue(exclusive=True)
+        for kind in REQUESTS:
+            await queue.bind(events, kind)
+
+        async def on_request(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            async with message.process():
+                requests[message.routing_key] = json.loads(message.body)
+
+        await queue.consume(on_request)
+        session = await create_session(stack.gateway_url)
+        async with connect(session) as ws:
+            completed = await chat_turn(FrameReader(ws), "What does a Zephyr card cost?", "m-1")
+        await wait_until(lambda: len(requests) == len(REQUESTS), timeout=10)
+    finally:
+        await connection.close()
+    embeddings = [requests[kind]["embedding"] for kind in REQUESTS]
+    assert embeddings[0]["model"] == BUNDLED_MODEL
+    assert len(embeddings[0]["vector"]) == BUNDLED_DIMENSION
+    assert all(embedding == embeddings[0] for embedding in embeddings)
+    assert {r["correlation_id"] for r in requests.values()} == {completed["turn_id"]}
+    record = await turn_completed(stack, completed["turn_id"])
+    assert "embed_message" in record["timings_ms"]
 
 
 async def test_a_question_outside_the_knowledge_base_says_so_and_offers_a_human(

@@ -13,13 +13,14 @@ from typing import Any
 import aio_pika
 import pytest
 
-from contracts import EscalationAssessed, EscalationAssessRequested
+from contracts import Embedding, EscalationAssessed, EscalationAssessRequested
 from escalation.app import create_app as create_escalation
 from escalation.settings import EscalationSettings
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from support_core.runtime import ServiceRuntime
 from support_core.settings import ServiceSettings
+from support_embeddings import Embedder, EmbeddingSettings
 from tests.support.client import create_session
 from tests.support.escalations import call, tickets_of
 from tests.support.infra import RunInfra, wait_until
@@ -64,6 +65,7 @@ class Stack:
         turn_index: int = 1,
         confidence: float | None = 0.9,
         customer_id: str | None = "cust-1",
+        embedding: Embedding | None = None,
     ) -> EscalationAssessed:
         """Ask the escalation service about one turn, as the orchestrator does."""
         assert self.probe.instance is not None
@@ -75,6 +77,7 @@ class Stack:
             text=text,
             turn_index=turn_index,
             retrieval_confidence=confidence,
+            embedding=embedding,
         )
         return await self.probe.instance.request(request, EscalationAssessed, timeout=20)
 
@@ -148,6 +151,18 @@ async def test_control_messages_do_not_escalate(stack: Stack, text: str) -> None
     assessed = await stack.assess(tenant_id, str(uuid.uuid4()), text)
     assert not assessed.escalate, assessed.reasons
     assert assessed.ticket_id is None
+
+
+async def test_the_classifier_reads_the_embedding_sent_along_with_the_text(stack: Stack) -> None:
+    """The orchestrator's vector of the message stands for its text (so the text is not embedded
+    again here); a vector of another model is ignored."""
+    tenant_id, _ = await stack.tenant()
+    asking = await Embedder(EmbeddingSettings()).describe("let me speak to a real person")
+    text = "What are the opening hours of the Leith branch?"
+    foreign = asking.model_copy(update={"model": "another/model"})
+    assert not (await stack.assess(tenant_id, str(uuid.uuid4()), text, embedding=foreign)).escalate
+    borrowed = await stack.assess(tenant_id, str(uuid.uuid4()), text, embedding=asking)
+    assert borrowed.reasons == ["human_request"]
 
 
 async def test_low_confidence_fires_on_the_second_unsupported_answer_in_a_row(

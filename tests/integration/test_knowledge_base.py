@@ -10,13 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts import DocumentIngestRequested, RetrievalCompleted, RetrievalRequested
+from contracts import (
+    DocumentIngestRequested,
+    Embedding,
+    RetrievalCompleted,
+    RetrievalRequested,
+)
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from retrieval.app import create_app as create_retrieval
 from retrieval.settings import RetrievalSettings
 from support_core.runtime import ServiceRuntime
 from support_core.settings import QdrantSettings, ServiceSettings
+from support_embeddings import Embedder, EmbeddingSettings
 from tests.support.client import create_session
 from tests.support.documents import CORRUPT_PDF, HTML_PAGE, pdf_with_text
 from tests.support.infra import RunInfra, wait_until
@@ -97,6 +103,44 @@ async def test_an_ingested_document_is_found_with_its_citation_fields(
     assert top["source_url"] == "https://help.example/lost-card"
     assert "flamingo" in top["snippet"]
     assert top["chunk_id"] and top["score"] > 0
+
+
+async def test_a_query_embedding_sent_along_is_used_instead_of_embedding_again(
+    stack: dict[str, object],
+) -> None:
+    """The orchestrator embeds a message once and sends the vector; a vector of another model
+    is ignored and the query text embedded here."""
+    marker = uuid.uuid4().hex[:6]
+    topics = {
+        "penguin": "Penguin savings vaults pay interest every month on the balance.",
+        "volcano": "Volcano mortgages can be overpaid once a year without a fee.",
+    }
+    async with admin(str(stack["gateway"])) as client:
+        for topic, content in topics.items():
+            doc_id = f"{topic}-{marker}"
+            await client.post(
+                "/v1/kb/documents", json={"id": doc_id, "title": topic, "content": content}
+            )
+            assert (await settled(client, doc_id))["status"] == "indexed"
+    embedder = Embedder(EmbeddingSettings())
+    sent = await embedder.describe(topics["penguin"])
+    probe = stack["probe"]
+    assert isinstance(probe, ServiceRuntime) and probe.instance is not None
+
+    async def top(embedding: Embedding, top_k: int) -> str:
+        # Different top_k: results are cached by query text, as an embedding follows from it.
+        request = RetrievalRequested(
+            tenant_id="demo",
+            query=topics["volcano"],
+            mode="dense",
+            top_k=top_k,
+            embedding=embedding,
+        )
+        reply = await probe.instance.request(request, RetrievalCompleted, timeout=20)
+        return reply.chunks[0].document_id
+
+    assert await top(sent, 4) == f"penguin-{marker}"
+    assert await top(sent.model_copy(update={"model": "another/model"}), 3) == f"volcano-{marker}"
 
 
 async def test_reingest_unchanged_is_a_no_op_and_an_update_replaces_the_chunks(

@@ -21,6 +21,7 @@ from contracts.chat import (
     ToolCall,
     TurnCompleted,
 )
+from contracts.embedding import Embedding
 from contracts.envelope import Event, Model, utcnow
 from contracts.escalation import (
     EscalationAssessed,
@@ -78,6 +79,7 @@ __all__ = [
     "DocumentDeleted",
     "DocumentIngestFailed",
     "DocumentIngestRequested",
+    "Embedding",
     "DocumentIngested",
     "EscalationAssessRequested",
     "EscalationAssessed",

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from contracts.embedding import Embedding
 from contracts.envelope import Event
 
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -20,6 +21,10 @@ class EscalationAssessRequested(Event):
     turn_index: int = 0
     retrieval_confidence: float | None = None
     retrieval_degraded: bool = False
+    embedding: Embedding | None = Field(
+        default=None,
+        description="The embedding of `text`, when the sender made one (else it is made here).",
+    )
 
 
 class EscalationAssessed(Event):

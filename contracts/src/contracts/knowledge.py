@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from contracts.chat import Source
+from contracts.embedding import Embedding
 from contracts.envelope import Event
 
 
@@ -16,6 +17,10 @@ class RetrievalRequested(Event):
     top_k: int = 5
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: dict[str, Any] = Field(default_factory=dict)
+    embedding: Embedding | None = Field(
+        default=None,
+        description="The embedding of `query`, when the sender made one (else it is made here).",
+    )
 
 
 class RetrievalCompleted(Event):

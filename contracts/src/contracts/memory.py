@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from contracts.embedding import Embedding
 from contracts.envelope import Event, Model
 
 
@@ -43,6 +44,10 @@ class MemoryRecallRequested(Event):
     max_turns: int = 10
     max_facts: int = 5
     token_budget: int = 1000
+    embedding: Embedding | None = Field(
+        default=None,
+        description="The embedding of `query`, when the sender made one (else it is made here).",
+    )
 
 
 class MemoryRecallCompleted(Event):

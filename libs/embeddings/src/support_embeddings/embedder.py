@@ -9,6 +9,7 @@ import numpy as np
 from fastembed import TextEmbedding
 from tokenizers import Tokenizer
 
+from contracts import Embedding
 from support_embeddings.model_dir import BUNDLED_DIMENSION, BUNDLED_MODEL, assemble_model_dir
 from support_embeddings.settings import EmbeddingSettings
 
@@ -106,6 +107,27 @@ class Embedder:
             for (_, future), vector in zip(batch, vectors, strict=True):
                 if not future.done():
                     future.set_result(vector)
+
+    async def describe(self, text: str) -> Embedding:
+        """`text`'s embedding as an event carries it to other services."""
+        vector = await self.embed_query(text)
+        # Six decimals change a cosine similarity by less than 1e-5 and halve the message.
+        return Embedding(model=self.info.name, vector=[round(float(x), 6) for x in vector])
+
+    def accept(self, embedding: Embedding | None) -> np.ndarray | None:
+        """The vector of an embedding this model made, or None when the text must be embedded."""
+        if (
+            embedding is None
+            or embedding.model != self.info.name
+            or len(embedding.vector) != self.info.dimension
+        ):
+            return None
+        return np.asarray(embedding.vector, dtype=np.float32)
+
+    async def embed_or_accept(self, text: str, embedding: Embedding | None) -> np.ndarray:
+        """The given embedding of `text` if this model made it, else a fresh one."""
+        accepted = self.accept(embedding)
+        return accepted if accepted is not None else await self.embed_query(text)
 
     def token_count(self, text: str) -> int:
         """Length of `text` in the model's word pieces (without truncation)."""

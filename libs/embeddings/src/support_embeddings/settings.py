@@ -18,5 +18,5 @@ class EmbeddingSettings(BaseSettings):
     allow_download: bool = Field(
         default=False, description="Let fastembed fetch a model other than the bundled one."
     )
-    threads: int = Field(default=2, ge=1)
+    threads: int = Field(default=1, ge=1)
     batch_size: int = Field(default=32, ge=1)

@@ -19,7 +19,8 @@ from support_core.redaction import default_redactor
 from support_core.runtime import ServiceRuntime
 
 CONSUMER = "audit.records"
-OMITTED_FIELDS = frozenset({"content_b64"})
+# Uploaded files and vectors: bulky, and nothing an auditor reads.
+OMITTED_FIELDS = frozenset({"content_b64", "embedding"})
 # Identifiers and times the platform generates: kept as they are, everything else is redacted.
 MACHINE_FIELDS = frozenset(
     {

@@ -4,6 +4,7 @@ best cosine similarity is the score."""
 
 import numpy as np
 
+from contracts import Embedding
 from support_embeddings import Embedder
 
 EXAMPLES = (
@@ -27,12 +28,13 @@ class HumanRequestClassifier:
         self._embedder = embedder
         self._examples = embedder.embed_sync(examples)
 
-    async def score(self, sentences: list[str]) -> float:
-        """The highest similarity of any sentence to any example (0 without sentences)."""
+    async def score(self, sentences: list[str], embedding: Embedding | None = None) -> float:
+        """The highest similarity of any sentence to any example (0 without sentences);
+        `embedding` is that of the only sentence, when the sender made one."""
         if not sentences:
             return 0.0
-        vectors = np.asarray(
-            [await self._embedder.embed_query(sentence) for sentence in sentences]
+        vectors = (
+            np.asarray([await self._embedder.embed_or_accept(sentences[0], embedding)])
             if len(sentences) == 1
             else await self._embedder.embed_many(sentences)
         )

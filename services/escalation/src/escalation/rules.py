@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from contracts import Embedding
 from escalation.classifier import HumanRequestClassifier
 from escalation.policy import EscalationPolicy
 
@@ -111,8 +112,11 @@ class Detectors:
         )
         return Findings.of(scores)
 
-    async def read_message(self, policy: EscalationPolicy, text: str) -> dict[str, float]:
-        """Rules on the text: a request for a person, frustration, sensitive topics."""
+    async def read_message(
+        self, policy: EscalationPolicy, text: str, embedding: Embedding | None = None
+    ) -> dict[str, float]:
+        """Rules on the text: a request for a person, frustration, sensitive topics;
+        `embedding` is the text's, when the sender made one."""
         scores: dict[str, float] = {}
         rule = policy.human_request
         if rule.enabled:
@@ -124,7 +128,9 @@ class Detectors:
                 and self._classifier is not None
                 and len(sentences) <= rule.classifier_max_sentences
             ):
-                score = await self._classifier.score(candidate_requests(sentences))
+                candidates = candidate_requests(sentences)
+                whole = embedding if candidates == [text.strip()] else None
+                score = await self._classifier.score(candidates, whole)
                 if score >= rule.classifier_threshold:
                     scores["human_request"] = round(score, 3)
         if policy.sentiment.enabled:

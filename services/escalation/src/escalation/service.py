@@ -69,7 +69,7 @@ class EscalationService:
         async with self._outbox.unit_of_work() as uow:
             policy = await load_policy(uow.conn, request.tenant_id)
         # Read the text (the classifier embeds it) without holding a database connection.
-        scores = await self._detectors.read_message(policy, request.text)
+        scores = await self._detectors.read_message(policy, request.text, request.embedding)
         async with self._outbox.unit_of_work() as uow:
             streak = await self._low_confidence_streak(uow, request, policy)
             findings = Findings.of(

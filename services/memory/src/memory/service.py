@@ -171,7 +171,7 @@ class MemoryStore:
         owner = owner_of(request.customer_id, request.session_id)
         now = utcnow()
         query_vector, (fact_rows, history_rows) = await asyncio.gather(
-            self._embedder.embed_query(request.query),
+            self._embedder.embed_or_accept(request.query, request.embedding),
             self._load(request, owner, now),
         )
         budget = request.token_budget

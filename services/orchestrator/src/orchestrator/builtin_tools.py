@@ -27,7 +27,10 @@ class MemoryRecallTool:
         """Ask the memory service."""
         message = context.message
         request = message.follow(
-            MemoryRecallRequested, customer_id=message.customer_id, query=message.text
+            MemoryRecallRequested,
+            customer_id=message.customer_id,
+            query=message.text,
+            embedding=context.embedding,
         )
         reply = await self.instance.request(request, MemoryRecallCompleted, timeout=self.timeout)
         return ToolResult(True, reply, {"facts": len(reply.facts), "history": len(reply.history)})
@@ -45,7 +48,10 @@ class KnowledgeSearchTool:
     async def run(self, context: TurnContext) -> ToolResult:
         """Ask the retrieval service."""
         request = context.message.follow(
-            RetrievalRequested, query=context.message.text, top_k=self.top_k
+            RetrievalRequested,
+            query=context.message.text,
+            top_k=self.top_k,
+            embedding=context.embedding,
         )
         reply = await self.instance.request(request, RetrievalCompleted, timeout=self.timeout)
         if reply.error:
@@ -74,6 +80,7 @@ class EscalationAssessTool:
             turn_index=context.turn_index,
             retrieval_confidence=retrieval.confidence if retrieval else None,
             retrieval_degraded="retrieval" in context.degraded,
+            embedding=context.embedding,
         )
         reply = await self.instance.request(request, EscalationAssessed, timeout=self.timeout)
         return ToolResult(True, reply, {"escalate": reply.escalate, "reasons": reply.reasons})

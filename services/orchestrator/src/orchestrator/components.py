@@ -1,5 +1,6 @@
 """The orchestrator's parts, built when the service starts."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -21,6 +22,7 @@ from support_core.observability.health import ReadinessCheck
 from support_core.runtime import ServiceRuntime
 from support_core.session_state import SessionState
 from support_core.session_stream import SessionStream
+from support_embeddings import Embedder
 
 
 class OrchestratorComponents:
@@ -31,6 +33,7 @@ class OrchestratorComponents:
         self._settings = settings
         self._runner: TurnRunner | None = None
         self._breakers: BreakerRegistry | None = None
+        self._embedder: Embedder | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._metrics = TurnMetrics(runtime.metrics)
         runtime.on_start(self.start)
@@ -71,6 +74,11 @@ class OrchestratorComponents:
             self._closers.append(client.aclose)
             tools.register(CrmLookupTool(client, crm.attempts, crm.backoff_seconds, timeouts.crm))
         extractive = ExtractiveGenerator(min_confidence=settings.min_confidence)
+        embedder = self._embedder = (
+            await asyncio.to_thread(Embedder, settings.embedding)
+            if settings.share_embedding
+            else None
+        )
         state = SessionState(runtime.redis, runtime.keys, runtime.redis_guard)
         pipeline = TurnPipeline(
             state=state,
@@ -83,6 +91,7 @@ class OrchestratorComponents:
             outbox=runtime.outbox,
             tracer=runtime.tracer,
             metrics=self._metrics,
+            embedder=embedder,
         )
         self._runner = TurnRunner(
             pipeline=pipeline,
@@ -118,6 +127,8 @@ class OrchestratorComponents:
         )
 
     async def stop(self) -> None:
-        """Close HTTP clients."""
+        """Close HTTP clients and the embedding worker."""
         for close in self._closers:
             await close()
+        if self._embedder is not None:
+            self._embedder.close()

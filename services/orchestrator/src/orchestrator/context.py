@@ -7,6 +7,7 @@ from typing import Any
 from contracts import (
     AnswerCompleted,
     ChatMessageReceived,
+    Embedding,
     EscalationAssessed,
     MemoryRecallCompleted,
     RetrievalCompleted,
@@ -25,6 +26,7 @@ class TurnContext:
     step: str = "received"
     state: Snapshot = field(default_factory=Snapshot)
     turn_index: int = 0
+    embedding: Embedding | None = None
     memory: MemoryRecallCompleted | None = None
     retrieval: RetrievalCompleted | None = None
     assessment: EscalationAssessed | None = None

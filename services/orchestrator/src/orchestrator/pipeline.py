@@ -1,6 +1,6 @@
 """The turn as an explicit sequence of steps, each timed and traced:
 
-    load_state → gather_context → assess_escalation → generate → record
+    load_state → embed_message → gather_context → assess_escalation → generate → record
 
 While a human agent holds the session (its ticket is assigned) the turn is only
 `load_state → forward_to_agent`: no answer is generated; the message is recorded (history,
@@ -9,9 +9,13 @@ audit) for the agent, who replies with `agent.message.sent`.
 A dependency that fails or is slow degrades the turn instead of failing it: no memory means an
 answer without it; no knowledge base means "I can't look that up right now" and an offer of a
 human; no escalation service means no hand-off check. `turn.completed` lists what degraded.
+
+The customer's message is embedded once, here, and the vector travels in the requests to
+memory, retrieval and escalation, which would otherwise each embed it again.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -40,13 +44,15 @@ from support_core.frames import FrameEmitter, ThrottledFrames
 from support_core.messaging.outbox import Outbox
 from support_core.observability.tracing import current_trace_id
 from support_core.session_state import SessionState
+from support_embeddings import Embedder
 
 CONSUMER = "orchestrator.turns"
 HANDED_OFF = "agent"
-ASSISTANT_STEPS = ("gather_context", "assess_escalation", "generate", "record")
+ASSISTANT_STEPS = ("embed_message", "gather_context", "assess_escalation", "generate", "record")
 HANDOFF_STEPS = ("forward_to_agent",)
 STEPS = ("load_state", *ASSISTANT_STEPS, *HANDOFF_STEPS)
 WAITING_STATES = {"open": "waiting", "assigned": "assigned"}
+log = logging.getLogger(__name__)
 
 
 def _delta_doorbell(message: ChatMessageReceived, text: str, seq: int) -> AnswerDelta:
@@ -88,6 +94,7 @@ class TurnPipeline:
         outbox: Outbox,
         tracer: Tracer,
         metrics: TurnMetrics,
+        embedder: Embedder | None = None,
     ) -> None:
         self._state = state
         self._tools = tools
@@ -97,6 +104,7 @@ class TurnPipeline:
         self._outbox = outbox
         self._tracer = tracer
         self._metrics = metrics
+        self._embedder = embedder
         self._steps: dict[str, Callable[[TurnContext], Awaitable[None]]] = {
             name: getattr(self, name) for name in STEPS
         }
@@ -127,6 +135,15 @@ class TurnPipeline:
         message = context.message
         context.turn_index = await self._state.count_message(message.tenant_id, context.session_id)
         context.state = await self._state.get(message.tenant_id, context.session_id)
+
+    async def embed_message(self, context: TurnContext) -> None:
+        """The message's embedding for every tool (without it, each embeds the text itself)."""
+        if self._embedder is None:
+            return
+        try:
+            context.embedding = await self._embedder.describe(context.message.text)
+        except Exception:
+            log.warning("message not embedded; each tool embeds it", exc_info=True)
 
     async def gather_context(self, context: TurnContext) -> None:
         """Memory, knowledge base (and the CRM, if enabled) at the same time."""

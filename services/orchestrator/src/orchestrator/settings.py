@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from support_core.settings import ServiceSettings
+from support_embeddings import EmbeddingSettings
 
 GeneratorName = Literal["extractive", "openai", "anthropic"]
 DEFAULT_POLICY = (
@@ -86,3 +87,9 @@ class OrchestratorSettings(ServiceSettings):
     crm: CrmSettings = Field(default_factory=CrmSettings)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    share_embedding: bool = Field(
+        default=True,
+        description="Embed the customer's message once here and send the vector to memory, "
+        "retrieval and escalation, instead of each service embedding it again.",
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

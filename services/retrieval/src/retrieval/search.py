@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from contracts import Source
+from contracts import Embedding, Source
 from retrieval.index import Hit
 from retrieval.lexical import LexicalEncoder
 from retrieval.ranking import Ranker
@@ -134,8 +134,12 @@ class Searcher:
         top_k: int = 5,
         mode: Mode = "hybrid",
         filters: dict[str, Any] | None = None,
+        embedding: Embedding | None = None,
     ) -> SearchResult:
-        """Ranked passages, best first, at most `per_document` from each document."""
+        """Ranked passages, best first, at most `per_document` from each document.
+
+        `embedding` (the query's, made by the sender) is used when the query fits one window.
+        """
         tuning = self.tuning
         windows = query_windows(
             query,
@@ -148,7 +152,7 @@ class Searcher:
             tenant_id=tenant_id,
             session_id=session_id,
             metadata=filters,
-            dense=await self._query_vector(windows) if mode != "lexical" else None,
+            dense=await self._query_vector(windows, embedding) if mode != "lexical" else None,
             lexical=lexical_query if mode != "dense" else None,
             limit=tuning.candidates,
         )
@@ -183,9 +187,9 @@ class Searcher:
         confidence = round(max(dense_hits[0].score, 0.0), 4) if dense_hits else None
         return SearchResult(sources, confidence)
 
-    async def _query_vector(self, windows: list[str]) -> np.ndarray:
+    async def _query_vector(self, windows: list[str], embedding: Embedding | None) -> np.ndarray:
         if len(windows) == 1:
-            return await self._embedder.embed_query(windows[0])
+            return await self._embedder.embed_or_accept(windows[0], embedding)
         mean: np.ndarray = (await self._embedder.embed_many(windows)).mean(axis=0)
         normalised: np.ndarray = mean / np.linalg.norm(mean)
         return normalised

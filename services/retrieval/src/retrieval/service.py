@@ -113,6 +113,7 @@ class KnowledgeBase:
                 top_k=request.top_k,
                 mode=request.mode,
                 filters=request.filters,
+                embedding=request.embedding,
             )
         except IndexUnavailable as exc:
             self._searches.labels(outcome="error").inc()

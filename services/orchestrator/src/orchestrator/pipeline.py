@@ -195,6 +195,7 @@ class TurnPipeline:
             question=message.text,
             sources=retrieval.chunks if retrieval else [],
             confidence=retrieval.confidence if retrieval else None,
+            knowledge_available=retrieval is not None,
             facts=context.memory.facts if context.memory else [],
             history=context.memory.history if context.memory else [],
             customer_record=context.customer_record,

@@ -23,6 +23,8 @@ class GenerationInput:
     question: str
     sources: list[Source]
     confidence: float | None
+    # False when the knowledge base could not be searched (as opposed to: nothing matched).
+    knowledge_available: bool = True
     facts: list[CustomerFact] = field(default_factory=list)
     history: list[HistoryMessage] = field(default_factory=list)
     customer_record: dict[str, Any] | None = None

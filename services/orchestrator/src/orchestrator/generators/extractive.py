@@ -86,7 +86,7 @@ class ExtractiveGenerator:
         prefix = f"{given.escalation_note} " if given.escalation_note else ""
         if given.handoff_only and given.escalation_note:
             return given.escalation_note, [], False
-        if given.confidence is None and not given.sources:
+        if not given.knowledge_available:
             return prefix + CANNOT_LOOK_UP, [], True
         if not given.sources or (given.confidence or 0.0) < self._min_confidence:
             return prefix + DONT_KNOW, [], True

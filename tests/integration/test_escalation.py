@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import asyncpg
 import pytest
 
 from contracts import Embedding, EscalationAssessed, EscalationAssessRequested
@@ -34,11 +35,41 @@ pytestmark = pytest.mark.integration
 class Downstream:
     """A ticketing system's view: every event on `support.escalations`, in arrival order."""
 
+    channel: aio_pika.abc.AbstractChannel
+    queue: aio_pika.abc.AbstractQueue
+    database: str
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    markers: set[str] = field(default_factory=set)
 
     def of(self, ticket_id: str) -> list[str]:
         """Event types seen for one ticket."""
         return [kind for kind, body in self.events if body.get("ticket_id") == ticket_id]
+
+    async def record(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        """Keep an event (or note that a marker came through)."""
+        async with message.process():
+            if message.routing_key == self.queue.name:
+                self.markers.add(message.body.decode())
+            else:
+                self.events.append((message.routing_key or "", json.loads(message.body)))
+
+    async def settled(self) -> None:
+        """Everything the escalation service committed has arrived: its outbox is empty, and
+        a marker queued behind the last relayed event has come out of the queue."""
+        conn = await asyncpg.connect(self.database)
+        try:
+
+            async def outbox_empty() -> bool:
+                return await conn.fetchval("SELECT count(*) FROM escalation.outbox") == 0
+
+            await wait_until(outbox_empty, timeout=10)
+        finally:
+            await conn.close()
+        marker = uuid.uuid4().hex
+        await self.channel.default_exchange.publish(
+            aio_pika.Message(marker.encode()), routing_key=self.queue.name
+        )
+        await wait_until(lambda: marker in self.markers, timeout=10)
 
 
 @dataclass
@@ -88,7 +119,6 @@ async def stack(module_infra: RunInfra) -> AsyncIterator[Stack]:
     probe = ServiceRuntime(
         ServiceSettings(service_name="escprobe", **connections), instance_route=True
     )
-    downstream = Downstream()
     gateway_app = create_gateway(GatewaySettings(**connections))
     async with serve_app(create_escalation(EscalationSettings(**connections))):
         async with serve_app(gateway_app) as gateway_url:
@@ -98,13 +128,8 @@ async def stack(module_infra: RunInfra) -> AsyncIterator[Stack]:
             exchange = await channel.get_exchange("support.escalations")
             queue = await channel.declare_queue(exclusive=True)
             await queue.bind(exchange, "escalation.#")
-
-            async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                async with message.process():
-                    body = json.loads(message.body)
-                    downstream.events.append((message.routing_key or "", body))
-
-            await queue.consume(record)
+            downstream = Downstream(channel, queue, f"{module_infra.pg_base}/{module_infra.name}")
+            await queue.consume(downstream.record)
             # Stands in for the audit service, which binds `#` on support.events: without a
             # queue there, lifecycle events are unroutable (publishing is mandatory).
             audit = await channel.declare_queue(exclusive=True)
@@ -197,7 +222,7 @@ async def test_50_concurrent_duplicate_assessments_open_one_ticket(stack: Stack)
     token = await role_token(stack.gateway_url, admin_key, "admin", "ops")
     assert len(await tickets_of(stack.gateway_url, token, session)) == 1
     ticket_id = replies[0].ticket_id
-    await asyncio.sleep(1.0)  # let any duplicate reach the downstream queue
+    await stack.downstream.settled()
     assert stack.downstream.of(str(ticket_id)) == ["escalation.created"]
 
 
@@ -220,7 +245,7 @@ async def test_downstream_sees_created_assigned_resolved_once_each(stack: Stack)
     assert resolved.json()["status"] == "resolved"
     expected = ["escalation.created", "escalation.assigned", "escalation.resolved"]
     await wait_until(lambda: stack.downstream.of(str(assessed.ticket_id)) == expected, timeout=10)
-    await asyncio.sleep(1.0)
+    await stack.downstream.settled()
     assert stack.downstream.of(str(assessed.ticket_id)) == expected
     body = next(b for k, b in stack.downstream.events if k == "escalation.resolved")
     assert body["tenant_id"] == tenant_id and "event_id" in body

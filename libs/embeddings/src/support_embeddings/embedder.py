@@ -112,7 +112,8 @@ class Embedder:
         """`text`'s embedding as an event carries it to other services."""
         vector = await self.embed_query(text)
         # Six decimals change a cosine similarity by less than 1e-5 and halve the message.
-        return Embedding(model=self.info.name, vector=[round(float(x), 6) for x in vector])
+        rounded: list[float] = vector.astype(np.float64).round(6).tolist()
+        return Embedding(model=self.info.name, vector=rounded)
 
     def accept(self, embedding: Embedding | None) -> np.ndarray | None:
         """The vector of an embedding this model made, or None when the text must be embedded."""

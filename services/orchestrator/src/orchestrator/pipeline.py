@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from contracts import (
     AnswerDelta,
     ChatMessageReceived,
     EscalationAssessed,
+    Event,
     FramesAppended,
     TurnCompleted,
     utcnow,
@@ -252,53 +254,49 @@ class TurnPipeline:
 
     async def record(self, context: TurnContext) -> None:
         """Commit the turn with `answer.completed` and `turn.completed`, once per message."""
-        message = context.message
         completed = context.completed
         assert completed is not None
         completed_at = utcnow()
         timings = context.timings_ms | {
             "total": round((completed_at - context.started_at).total_seconds() * 1000, 2)
         }
-        async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
-            if uow.duplicate:
-                return
-            await uow.conn.execute(
-                turns.insert().values(
-                    turn_id=context.turn_id,
-                    tenant_id=message.tenant_id,
-                    session_id=context.session_id,
-                    generator=completed.generator,
-                    degraded=context.degraded,
-                    started_at=context.started_at,
-                    completed_at=completed_at,
-                )
-            )
-            uow.emit(completed.model_copy(update={"timings_ms": timings}))
-            uow.emit(
-                message.follow(
-                    TurnCompleted,
-                    customer_id=message.customer_id,
-                    message_id=message.message_id,
-                    user_text=message.text,
-                    answer_text=completed.text,
-                    sources=completed.sources,
-                    tools_called=context.tools_called,
-                    degraded=context.degraded,
-                    generator=completed.generator,
-                    escalated=completed.escalated,
-                    ticket_id=completed.ticket_id,
-                    turn_index=context.turn_index,
-                    started_at=context.started_at,
-                    completed_at=completed_at,
-                    timings_ms=timings,
-                    trace_id=current_trace_id(),
-                )
-            )
+        await self._commit(
+            context,
+            completed_at,
+            completed.model_copy(update={"timings_ms": timings}),
+            generator=completed.generator,
+            answer_text=completed.text,
+            sources=completed.sources,
+            tools_called=context.tools_called,
+            degraded=context.degraded,
+            escalated=completed.escalated,
+            ticket_id=completed.ticket_id,
+            timings_ms=timings,
+        )
 
     async def forward_to_agent(self, context: TurnContext) -> None:
         """A human holds the session: record the message for the agent instead of answering."""
+        await self._commit(
+            context,
+            utcnow(),
+            generator=HANDED_OFF,
+            answer_text="",
+            handled_by="agent",
+            ticket_id=context.state.ticket_id,
+        )
+
+    async def _commit(
+        self,
+        context: TurnContext,
+        completed_at: datetime,
+        *events: Event,
+        generator: str,
+        degraded: list[str] | None = None,
+        **reported: Any,
+    ) -> None:
+        """Store the turn's row and emit `events`, then `turn.completed` with the `reported`
+        fields, once per message."""
         message = context.message
-        completed_at = utcnow()
         async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
             if uow.duplicate:
                 return
@@ -307,25 +305,26 @@ class TurnPipeline:
                     turn_id=context.turn_id,
                     tenant_id=message.tenant_id,
                     session_id=context.session_id,
-                    generator=HANDED_OFF,
-                    degraded=[],
+                    generator=generator,
+                    degraded=degraded or [],
                     started_at=context.started_at,
                     completed_at=completed_at,
                 )
             )
+            for event in events:
+                uow.emit(event)
             uow.emit(
                 message.follow(
                     TurnCompleted,
                     customer_id=message.customer_id,
                     message_id=message.message_id,
                     user_text=message.text,
-                    answer_text="",
-                    generator=HANDED_OFF,
-                    handled_by="agent",
-                    ticket_id=context.state.ticket_id,
                     turn_index=context.turn_index,
                     started_at=context.started_at,
                     completed_at=completed_at,
+                    generator=generator,
+                    degraded=degraded or [],
                     trace_id=current_trace_id(),
+                    **reported,
                 )
             )

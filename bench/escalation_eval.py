@@ -3,13 +3,18 @@
     uv run python -m bench.escalation_eval [--dataset ../shared/datasets/tau2_banking]
 
 1. tau2 banking dev split: each task's `query` as the customer's opening message (turn 1, no
-   low-confidence streak) against `expects_human_transfer`, with the default policy.
+   low-confidence streak) against `expects_human_transfer`, with the default policy; on all
+   tasks and on the odd and even halves.
 2. The human-request rule alone on bench/data/human_request_wordings.jsonl (hand-written
-   requests for a person and look-alikes that are not): phrases only, classifier only, both.
-   The classifier's threshold is chosen on the odd lines and reported on the even ones.
+   requests for a person and look-alikes that are not) and on
+   bench/data/human_request_heldout.jsonl (written apart, after the rules, to check them):
+   phrases only, classifier only, both. The classifier's threshold is chosen on the odd lines
+   of the first file and reported on its even lines and on the held-out file.
 
-Both call `Detectors` exactly as the escalation service does (`read_message` and `read_turn`);
-the service adds only the stored policy, the per-session streak and the ticket.
+Both call `Detectors` exactly as the escalation service does (`read_message` and `decide`);
+the service adds only the stored policy, the per-session streaks and the ticket. The same
+figures through the whole platform (a session and a WebSocket per question) come from
+`support eval run` (docs/escalation.md).
 """
 
 import argparse
@@ -23,10 +28,18 @@ from pathlib import Path
 
 from escalation.classifier import HumanRequestClassifier
 from escalation.policy import EscalationPolicy
-from escalation.rules import Detectors, asks_for_human, candidate_requests, sentences_of
+from escalation.rules import (
+    FRUSTRATION,
+    Detectors,
+    Streaks,
+    asks_for_human,
+    candidate_requests,
+    sentences_of,
+)
 from support_embeddings import Embedder, EmbeddingSettings
 
 WORDINGS = Path(__file__).parent / "data" / "human_request_wordings.jsonl"
+HELD_OUT = Path(__file__).parent / "data" / "human_request_heldout.jsonl"
 RULES = {
     "human_request": {"human_request"},
     "sentiment": {"negative_sentiment"},
@@ -88,14 +101,20 @@ async def tau2(
     per_reason: dict[str, Confusion] = {}
     without = {rule: Confusion() for rule in RULES}
     for task in tasks:
-        findings = await detectors.assess(
-            policy, text=str(task["query"]), turn_index=1, low_confidence_streak=0
+        scores = await detectors.read_message(policy, str(task["query"]))
+        findings = detectors.decide(
+            policy,
+            scores,
+            turn_index=1,
+            streaks=Streaks(frustrated=int(FRUSTRATION in scores)),
         )
         expected = bool(task["expects_human_transfer"])
         overall.add(bool(findings.reasons), expected)
         fired.update(findings.reasons)
         for reason in findings.reasons:
             per_reason.setdefault(reason, Confusion()).add(True, expected)
+        for signal in findings.signals:
+            fired[f"{signal} (signal only)"] += 1
         for rule, codes in RULES.items():
             without[rule].add(bool(set(findings.reasons) - codes), expected)
         if verbose:
@@ -105,19 +124,30 @@ async def tau2(
     print(overall.row("  escalate (any rule)"))
     for reason, counts in sorted(per_reason.items()):
         print(f"  {reason:<22} fired {fired[reason]:>2}: {counts.tp} expected, {counts.fp} not")
+    for signal, count in sorted(fired.items()):
+        if signal.endswith("(signal only)"):
+            print(f"  {signal:<36} {count:>2} (answered, priority raised if handed off)")
     for rule, counts in without.items():
         print(counts.row(f"  same, {rule} off"))
 
 
-async def wordings(classifier: HumanRequestClassifier) -> None:
-    """The human-request rule on hand-written wordings."""
-    rows = [json.loads(line) for line in WORDINGS.open()]
+async def read_wordings(
+    classifier: HumanRequestClassifier, path: Path
+) -> list[tuple[bool, float, bool]]:
+    """(phrase matched, classifier score, asks for a person) of each line of a wording file."""
     scored = []
-    for row in rows:
+    for row in (json.loads(line) for line in path.open()):
         sentences = sentences_of(row["text"])
         phrase = asks_for_human(sentences, [])
         score = await classifier.score(candidate_requests(sentences))
         scored.append((phrase, score, bool(row["asks_for_human"])))
+    return scored
+
+
+async def wordings(classifier: HumanRequestClassifier) -> None:
+    """The human-request rule on hand-written wordings."""
+    scored = await read_wordings(classifier, WORDINGS)
+    held_out = await read_wordings(classifier, HELD_OUT)
     tune, test = scored[0::2], scored[1::2]
 
     def both(part: list[tuple[bool, float, bool]], threshold: float) -> Confusion:
@@ -128,9 +158,13 @@ async def wordings(classifier: HumanRequestClassifier) -> None:
 
     chosen = max(THRESHOLDS, key=lambda t: (both(tune, t).f1, t))
     default = EscalationPolicy().human_request.classifier_threshold
-    print(f"\nhuman-request wordings ({len(rows)}: {sum(r[2] for r in scored)} requests):")
+    print(f"\nhuman-request wordings ({len(scored)}: {sum(r[2] for r in scored)} requests):")
     print(f"  threshold chosen on the odd lines: {chosen} (policy default {default})")
-    for label, part in (("even lines (held out)", test), ("all lines", scored)):
+    for label, part in (
+        ("even lines", test),
+        ("all lines", scored),
+        (f"{HELD_OUT.name} ({len(held_out)}: {sum(r[2] for r in held_out)} requests)", held_out),
+    ):
         print(f" {label}:")
         for threshold in sorted({chosen, default}):
             phrases, classifier_only = Confusion(), Confusion()
@@ -172,7 +206,11 @@ async def main() -> None:
     embedder = await asyncio.to_thread(Embedder, EmbeddingSettings())
     classifier = await asyncio.to_thread(HumanRequestClassifier, embedder)
     try:
-        await tau2(Detectors(classifier), tasks, "default policy", verbose=args.verbose)
+        detectors = Detectors(classifier)
+        await tau2(detectors, tasks, "default policy", verbose=args.verbose)
+        for half, part in (("odd", tasks[0::2]), ("even", tasks[1::2])):
+            print()
+            await tau2(detectors, part, f"default policy, {half} tasks", verbose=False)
         print()
         await tau2(Detectors(), tasks, "default policy, phrases only", verbose=False)
         await wordings(classifier)

@@ -1,74 +1,102 @@
-"""Recall@k of `required_documents` on the tau2 banking dev split, per search mode.
+"""Recall@k of `required_documents` on the tau2 banking dev split, in-process and fast.
 
     uv run python -m bench.retrieval_eval [--dataset ../shared/datasets/tau2_banking]
+                                          [--points /tmp/kb-points.pkl]
 
-Ingests documents.jsonl into a fresh embedded Qdrant collection with the retrieval service's
-own chunking, embedding and search code, then runs every dev query in lexical, dense and
-hybrid mode. Baselines on this split (whole documents, no chunking): BM25 recall@10 = 0.365,
-dense 0.285, their RRF 0.357.
+Builds the knowledge base's points with the retrieval service's own chunking and embedding
+(`--points` keeps them between runs), loads them into the same in-memory ranker the service
+uses, and searches every dev query with the service's `Searcher`: all audiences (as the admin
+search API and `support eval run` do) and customer-facing only (as a customer's turn does,
+against the customer-facing required documents), on all tasks and on the odd and even halves.
+The whole platform's figures, through a session and the WebSocket, come from
+`support eval run` (docs/retrieval.md).
 """
 
 import argparse
 import asyncio
 import json
+import pickle
 import statistics
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from retrieval.index import KnowledgeIndex, document_filter
+from qdrant_client import models
+
 from retrieval.ingest import PointBuilder, SourceDocument
 from retrieval.lexical import LexicalEncoder
+from retrieval.ranking import MemoryRanker
 from retrieval.search import Searcher, SearchTuning
-from support_core.settings import QdrantSettings
 from support_embeddings import Embedder, EmbeddingSettings
 
 KS = (5, 10, 20)
 TENANT = "eval"
+CUSTOMER = frozenset({"customer"})
 
 
-def load(dataset: Path) -> tuple[list[dict[str, str]], list[dict[str, object]]]:
+def load(dataset: Path) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     """The knowledge-base documents and the dev tasks."""
     documents = [json.loads(line) for line in (dataset / "documents.jsonl").open()]
     tasks = [json.loads(line) for line in (dataset / "dev_tasks.jsonl").open()]
     return documents, tasks
 
 
-async def build_index(
-    documents: list[dict[str, str]], folder: Path, embedder: Embedder, lexical: LexicalEncoder
-) -> tuple[KnowledgeIndex, int, float]:
-    """Index every document; return the index, the chunk count and the seconds it took."""
-    index = KnowledgeIndex(QdrantSettings(path=folder), collection="eval", model=embedder.info)
-    await index.open()
+def build_points(
+    documents: list[dict[str, str]], embedder: Embedder, lexical: LexicalEncoder, cache: Path | None
+) -> list[models.PointStruct]:
+    """Every document's points, as the retrieval service indexes them."""
+    if cache and cache.exists():
+        points: list[models.PointStruct] = pickle.loads(cache.read_bytes())
+        return points
     builder = PointBuilder(embedder, lexical, budget=128, overlap=24)
-    sources = [SourceDocument(TENANT, d["id"], d["title"], d["content"]) for d in documents]
+    sources = [
+        SourceDocument(TENANT, d["id"], d["title"], d["content"], audience=d["audience"])
+        for d in documents
+    ]
     started = time.perf_counter()
-    chunks = 0
-    for offset in range(0, len(sources), 64):
-        batch = sources[offset : offset + 64]
-        built = await asyncio.to_thread(builder.build_many, batch)
-        for source, points in zip(batch, built, strict=True):
-            await index.replace_document(document_filter(TENANT, None, source.document_id), points)
-            chunks += len(points)
-    return index, chunks, time.perf_counter() - started
+    points = [point for built in builder.build_many(sources) for point in built]
+    print(
+        f"indexed {len(documents)} documents as {len(points)} chunks in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    if cache:
+        cache.write_bytes(pickle.dumps(points))
+    return points
 
 
-async def recall(searcher: Searcher, tasks: list[dict[str, object]], mode: str) -> dict[int, float]:
-    """Mean recall@k over tasks for each k."""
-    per_k: dict[int, list[float]] = {k: [] for k in KS}
+async def recall(
+    searcher: Searcher,
+    tasks: list[dict[str, Any]],
+    audience: dict[str, str],
+    *,
+    customer_only: bool,
+) -> list[dict[int, float] | None]:
+    """Recall@k of each task (None for a task that wants no document of the audience)."""
+    found: list[dict[int, float] | None] = []
     for task in tasks:
-        required = set(task["required_documents"])  # type: ignore[arg-type]
-        results = await searcher.search(
+        required = {
+            d for d in task["required_documents"] if not customer_only or audience[d] == "customer"
+        }
+        if not required:
+            found.append(None)
+            continue
+        result = await searcher.search(
             tenant_id=TENANT,
             session_id=None,
-            query=str(task["query"]),
+            query=task["query"],
             top_k=max(KS),
-            mode=mode,  # type: ignore[arg-type]
+            audiences=CUSTOMER if customer_only else None,
         )
-        ranked = [source.document_id for source in results.sources]
-        for k in KS:
-            per_k[k].append(len(required & set(ranked[:k])) / len(required))
-    return {k: statistics.mean(values) for k, values in per_k.items()}
+        ranked = list(dict.fromkeys(source.document_id for source in result.sources))
+        found.append({k: len(required & set(ranked[:k])) / len(required) for k in KS})
+    return found
+
+
+def row(label: str, per_task: list[dict[int, float] | None]) -> str:
+    """Mean recall@k of some tasks."""
+    scored = [t for t in per_task if t is not None]
+    means = "  ".join(f"{statistics.mean(t[k] for t in scored):<10.3f}" for k in KS)
+    return f"{label:<34} {means}"
 
 
 async def main() -> None:
@@ -76,22 +104,24 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--dataset", type=Path, default=Path("../shared/datasets/tau2_banking"))
+    parser.add_argument("--points", type=Path, help="keep the built points in this file")
     args = parser.parse_args()
     documents, tasks = load(args.dataset)
     embedder = Embedder(EmbeddingSettings())
     lexical = LexicalEncoder()
-    with tempfile.TemporaryDirectory() as folder:
-        index, chunks, seconds = await build_index(documents, Path(folder), embedder, lexical)
-        print(
-            f"indexed {len(documents)} documents as {chunks} chunks in {seconds:.1f}s "
-            f"({chunks / seconds:.0f} chunks/s)"
-        )
-        searcher = Searcher(index, embedder, lexical, SearchTuning())
-        print(f"{'mode':<8} " + "  ".join(f"recall@{k:<3}" for k in KS))
-        for mode in ("lexical", "dense", "hybrid"):
-            scores = await recall(searcher, tasks, mode)
-            print(f"{mode:<8} " + "  ".join(f"{scores[k]:<10.3f}" for k in KS))
-        await index.close()
+    points = build_points(documents, embedder, lexical, args.points)
+    audience = {d["id"]: d["audience"] for d in documents}
+    ranker = MemoryRanker(embedder.info.dimension)
+    searcher = Searcher(ranker, embedder, lexical, SearchTuning())
+    records = [models.Record(id=p.id, vector=p.vector, payload=p.payload) for p in points]
+    searcher.load(records)
+    print(f"{'':<34} " + "  ".join(f"recall@{k:<3}" for k in KS))
+    for customer_only in (False, True):
+        kind = "customer-facing" if customer_only else "all audiences"
+        per_task = await recall(searcher, tasks, audience, customer_only=customer_only)
+        for half, part in (("all", per_task), ("odd", per_task[0::2]), ("even", per_task[1::2])):
+            print(row(f"{kind}, {half} tasks", part))
+    embedder.close()
 
 
 if __name__ == "__main__":

@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
-import httpx
 import websockets
 
 from bench.broker_floor import request_reply_floor
-from bench.stack import isolated_stack
+from bench.stack import ingest, isolated_stack
 from bench.stats import Summary, summarise
-from tests.support.client import DEMO_KEY, create_session
+from tests.support.client import create_session
 
 LEVELS = (1, 16, 64)
 DEFAULT_KB = "../shared/datasets/tau2_banking/documents.jsonl"
@@ -149,28 +148,6 @@ async def listen_to_turns(
 
     await queue.consume(on_turn)
     return connection
-
-
-async def ingest(gateway: str, documents: Path) -> None:
-    """Upload a JSONL knowledge base with the demo key and wait until it is indexed."""
-    started = time.perf_counter()
-    lines = [line for line in documents.open() if line.strip()]
-    async with httpx.AsyncClient(
-        base_url=gateway, headers={"X-API-Key": DEMO_KEY}, timeout=120
-    ) as http:
-        for start in range(0, len(lines), 100):
-            response = await http.post(
-                "/v1/kb/documents:batch",
-                content="".join(lines[start : start + 100]).encode(),
-                headers={"Content-Type": "application/x-ndjson"},
-            )
-            response.raise_for_status()
-        while True:
-            queued = await http.get("/v1/kb/documents", params={"status": "queued", "limit": 1})
-            if queued.json()["total"] == 0:
-                break
-            await asyncio.sleep(1)
-    print(f"indexed {len(lines)} documents in {time.perf_counter() - started:.0f}s")
 
 
 async def run(

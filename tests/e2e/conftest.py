@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
-from tests.support.infra import RunInfra, isolated
+from tests.support.infra import RunInfra, isolated, wait_until
 from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,27 @@ class Stack:
         for path in self.log_dir.glob("traces-*.jsonl"):
             spans += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return spans
+
+    async def turns_completed(
+        self, turn_ids: list[str], timeout: float = 30
+    ) -> dict[str, dict[str, Any]]:
+        """The audited `turn.completed` payloads of turns, once every one is recorded."""
+
+        async def recorded() -> dict[str, dict[str, Any]] | None:
+            conn = await asyncpg.connect(self.infra.database_url.replace("+asyncpg", ""))
+            try:
+                rows = await conn.fetch(
+                    "SELECT turn_id, payload FROM audit.records "
+                    "WHERE event_type = 'turn.completed' AND turn_id = ANY($1::text[])",
+                    turn_ids,
+                )
+            finally:
+                await conn.close()
+            found = {row["turn_id"]: json.loads(row["payload"]) for row in rows}
+            return found if len(found) == len(set(turn_ids)) else None
+
+        found: dict[str, dict[str, Any]] = await wait_until(recorded, timeout=timeout, interval=0.2)
+        return found
 
     def start(self, name: str, **extra_env: str) -> ServiceProcess:
         """Start one more process of a service."""

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import aio_pika
-import asyncpg
 import httpx
 import pytest
 
@@ -45,21 +44,7 @@ amount, with a minimum of three euros per withdrawal.
 
 async def turn_completed(stack: Stack, turn_id: str) -> dict[str, Any]:
     """The audited `turn.completed` payload of a turn, once it is recorded."""
-
-    async def recorded() -> dict[str, Any] | None:
-        conn = await asyncpg.connect(stack.infra.database_url.replace("+asyncpg", ""))
-        try:
-            payload = await conn.fetchval(
-                "SELECT payload FROM audit.records "
-                "WHERE turn_id = $1 AND event_type = 'turn.completed'",
-                turn_id,
-            )
-        finally:
-            await conn.close()
-        return json.loads(payload) if payload else None
-
-    found: dict[str, Any] = await wait_until(recorded, timeout=20)
-    return found
+    return (await stack.turns_completed([turn_id], timeout=20))[turn_id]
 
 
 async def degraded_retrieval_turns(stack: Stack) -> float:

@@ -144,6 +144,40 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     assert not problems, problems
 
 
+async def test_the_widget_never_shows_a_staff_only_document(stack: Stack, browser: Any) -> None:
+    tenant = await tenant_with_guide(stack)
+    staff_title = "Internal: Lost card desk procedure"
+    async with admin(stack.gateway_url, tenant.admin_key) as http:
+        response = await http.post(
+            "/v1/kb/documents",
+            json={
+                "id": "lost-cards-desk",
+                "title": staff_title,
+                "content": "When a card is lost or stolen, staff freeze it with the "
+                "freeze_card_2231 tool and quote desk code LC-77Q to the fraud team.",
+                "audience": "internal",
+            },
+        )
+        assert response.status_code == 202, response.text
+        assert (await settled(http, "lost-cards-desk"))["status"] == "indexed"
+        found = (await http.post("/v1/kb/search", json={"query": "my card was lost"})).json()
+        assert "lost-cards-desk" in [hit["document_id"] for hit in found["results"]]
+    page = await browser.new_page(viewport={"width": 520, "height": 820})
+    problems: list[str] = []
+    record_problems(page, problems)
+    await page.goto(f"{stack.gateway_url}/?key={tenant.widget_key}&customer=cust-staff")
+    await page.locator("#status", has_text="online").wait_for(timeout=TIMEOUT_MS)
+    await page.fill("#text", "My card was lost, what should I do?")
+    await page.press("#text", "Enter")
+    answer = page.locator(".message.assistant.complete").first
+    await answer.wait_for(timeout=TIMEOUT_MS)
+    assert await answer.locator(".sources a").all_inner_texts() == ["Lost or stolen cards"]
+    shown = await page.inner_text("body")
+    for secret in (staff_title, "freeze_card_2231", "LC-77Q", "lost-cards-desk"):
+        assert secret not in shown
+    assert not problems, problems
+
+
 async def test_the_pages_are_served_with_strict_security_headers(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as http:
         for path in ("/", "/agent", "/static/widget.js", "/v1/kb/documents"):

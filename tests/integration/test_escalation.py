@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from contracts import Embedding, EscalationAssessed, EscalationAssessRequested
+from contracts.escalation import GuidanceRef
 from escalation.app import create_app as create_escalation
 from escalation.settings import EscalationSettings
 from gateway.app import create_app as create_gateway
@@ -144,11 +145,14 @@ async def stack(module_infra: RunInfra) -> AsyncIterator[Stack]:
 ESCALATING = [
     ("human_request", "Can I please talk to a real person about this?"),
     ("human_request", "I'd like to speak with someone from your team."),
-    ("negative_sentiment", "This is awful, useless, terrible service and I hate it!"),
-    ("fraud", "There are fraudulent charges on my account."),
-    ("lost_or_stolen_card", "I lost my card on the train yesterday."),
     ("legal_threat", "If this is not fixed I will contact my lawyer."),
     ("complaint", "I want to file a complaint about how this was handled."),
+]
+ANSWERED_WITH_A_SIGNAL = [
+    ("negative_sentiment", "This is awful, useless, terrible service and I hate it!"),
+    ("fraud", "There are fraudulent charges on my account."),
+    ("lost_or_stolen_card", "My card was stolen, I need a replacement."),
+    ("lost_or_stolen_card", "I lost my card on the train yesterday."),
 ]
 CONTROLS = [
     "How do I activate my new debit card?",
@@ -168,6 +172,50 @@ async def test_each_rule_fires_with_its_reason_code(stack: Stack, reason: str, t
     assert reason in assessed.reasons
     assert assessed.ticket_id and assessed.ticket_state == "open"
     assert assessed.customer_message
+
+
+@pytest.mark.parametrize(("signal", "text"), ANSWERED_WITH_A_SIGNAL)
+async def test_a_sensitive_topic_or_one_frustrated_message_is_answered_not_handed_off(
+    stack: Stack, signal: str, text: str
+) -> None:
+    tenant_id, _ = await stack.tenant()
+    assessed = await stack.assess(tenant_id, str(uuid.uuid4()), text)
+    assert not assessed.escalate and assessed.ticket_id is None
+    assert signal in assessed.signals
+
+
+async def test_frustration_hands_off_on_the_second_frustrated_message_in_a_row(
+    stack: Stack,
+) -> None:
+    tenant_id, session = (await stack.tenant())[0], str(uuid.uuid4())
+    angry = "This is awful, useless, terrible service and I hate it!"
+    first = await stack.assess(tenant_id, session, angry)
+    calm = await stack.assess(tenant_id, session, "Fine. How do I reset my PIN?")
+    again = await stack.assess(tenant_id, session, angry)
+    assert not first.escalate and not calm.escalate and not again.escalate
+    fired = await stack.assess(tenant_id, session, "Horrible, pathetic, I hate this useless bank!")
+    assert fired.escalate and fired.reasons == ["negative_sentiment"]
+
+
+async def test_signals_raise_the_priority_and_tickets_keep_the_staff_guidance(
+    stack: Stack,
+) -> None:
+    tenant_id, admin_key = await stack.tenant()
+    assert stack.probe.instance is not None
+    guidance = [GuidanceRef(document_id="int-fraud", title="Internal: Fraud desk", score=0.8)]
+    request = EscalationAssessRequested(
+        tenant_id=tenant_id,
+        session_id=str(uuid.uuid4()),
+        correlation_id=str(uuid.uuid4()),
+        text="There are fraudulent charges on my card, let me talk to a real person.",
+        guidance=guidance,
+    )
+    assessed = await stack.probe.instance.request(request, EscalationAssessed, timeout=20)
+    assert assessed.reasons == ["human_request"] and "fraud" in assessed.signals
+    token = await role_token(stack.gateway_url, admin_key, "admin", "ops")
+    ticket = await call(stack.gateway_url, "GET", f"/v1/escalations/{assessed.ticket_id}", token)
+    assert ticket.json()["priority"] == "urgent"
+    assert ticket.json()["guidance"] == [ref.model_dump() for ref in guidance]
 
 
 @pytest.mark.parametrize("text", CONTROLS)
@@ -278,6 +326,7 @@ async def test_policy_edits_change_the_rules_and_bad_policies_are_refused(stack:
     admin = await role_token(stack.gateway_url, admin_key, "admin", "ops")
     policy = (await call(stack.gateway_url, "GET", "/v1/admin/escalation-policy", admin)).json()
     policy["sensitive_topics"]["topics"]["mortgage_arrears"] = ["behind on my mortgage"]
+    policy["sensitive_topics"]["hand_off"].append("mortgage_arrears")
     policy["human_request"]["enabled"] = False
     saved = await call(stack.gateway_url, "PUT", "/v1/admin/escalation-policy", admin, json=policy)
     assert saved.status_code == 200, saved.text

@@ -1,5 +1,6 @@
 """Remote answer generators against a local server speaking each provider's streaming wire
-format: answers stream, failures fall back to the extractive generator, a broken stream says so,
+format: answers stream, staff-only guidance sits apart from the citable sources and a sentence
+quoting it is withheld, failures fall back to the extractive generator, a broken stream says so,
 and a circuit breaker keeps a failing provider out until it recovers."""
 
 import time
@@ -14,8 +15,10 @@ from contracts import ChatMessageReceived, Source
 from orchestrator.context import TurnContext
 from orchestrator.generators.anthropic_messages import AnthropicGenerator
 from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.disclosure import DisclosureGuard
 from orchestrator.generators.extractive import ExtractiveGenerator
 from orchestrator.generators.openai_chat import OpenAIChatGenerator
+from orchestrator.generators.prompting import GUIDANCE_HEADING
 from orchestrator.generators.resilient import INTERRUPTED, ResilientGenerator
 from orchestrator.settings import DEFAULT_POLICY, AnthropicSettings, OpenAISettings
 from tests.support.infra import wait_until
@@ -30,6 +33,15 @@ SOURCE = Source(
     score=0.9,
     snippet="Freeze a lost card in the app.",
     text="Freeze a lost card in the app. Then order a replacement card from the cards page.",
+)
+GUIDANCE = Source(
+    document_id="desk-1",
+    title="Internal: Lost card desk",
+    chunk_id="g1",
+    score=0.7,
+    snippet="",
+    text="Staff block the card with block_card_4410 before ordering the replacement card.",
+    audience="internal",
 )
 GIVEN = GenerationInput(question="I lost my card, what now?", sources=[SOURCE], confidence=0.8)
 
@@ -104,6 +116,38 @@ async def test_an_answer_streams_with_the_prompt_built_from_policy_and_sources(
     assert body["stream"] is True
     prompt = str(body.get("system") or body["messages"][0]["content"])  # type: ignore[index]
     assert "[1] Lost cards" in prompt and "Answer only from the numbered sources" in prompt
+
+
+@pytest.mark.parametrize("make", [openai, anthropic], ids=["openai", "anthropic"])
+async def test_staff_guidance_is_a_separate_uncitable_prompt_section_and_quotes_are_withheld(
+    provider: tuple[FakeProvider, str], make: object
+) -> None:
+    fake, url = provider
+    fake.answer = [
+        "Freeze it in the app [1]. ",
+        "Staff block the card with block_card_4410 ",
+        "before ordering the replacement card. ",
+        "Then order a replacement.",
+    ]
+    given = GenerationInput(
+        question=GIVEN.question, sources=[SOURCE], confidence=0.8, guidance=[GUIDANCE]
+    )
+    draft = await make(url).draft(given)  # type: ignore[operator]
+    guard = DisclosureGuard(given.guidance, given.sources)
+    text = "".join([piece async for piece in guard.screen(draft.pieces)])
+    assert draft.sources == [SOURCE]  # guidance is never citable
+    assert text == "Freeze it in the app [1]. Then order a replacement."
+    assert guard.withheld == 1
+    body = fake.bodies[-1]
+    prompt = str(body.get("system") or body["messages"][0]["content"])  # type: ignore[index]
+    sources_at, guidance_at = (
+        prompt.index("Sources:\n[1] Lost cards"),
+        prompt.index(GUIDANCE_HEADING),
+    )
+    assert sources_at < guidance_at and "block_card_4410" in prompt[guidance_at:]
+    assert "block_card_4410" not in prompt[:guidance_at]
+    assert "[2]" not in prompt[sources_at:]  # the guidance is not numbered like a source
+    assert "never quote, cite or reveal" in prompt
 
 
 @pytest.mark.parametrize("make", [openai, anthropic], ids=["openai", "anthropic"])

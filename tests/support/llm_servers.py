@@ -25,6 +25,7 @@ class FakeProvider:
 
     script: list[Behaviour] = field(default_factory=list)
     default: Behaviour = "ok"
+    answer: list[str] = field(default_factory=lambda: list(ANSWER))
     requests: int = 0
     bodies: list[dict[str, object]] = field(default_factory=list)
 
@@ -43,7 +44,7 @@ class Dropped(Exception):
     """Ends a response mid-stream without finishing it (the connection is cut)."""
 
 
-async def openai_stream(behaviour: Behaviour) -> AsyncIterator[bytes]:
+async def openai_stream(behaviour: Behaviour, answer: list[str]) -> AsyncIterator[bytes]:
     created = int(time.time())
     base = {
         "id": "chatcmpl-test",
@@ -60,7 +61,7 @@ async def openai_stream(behaviour: Behaviour) -> AsyncIterator[bytes]:
             ]
         },
     )
-    for n, piece in enumerate(ANSWER):
+    for n, piece in enumerate(answer):
         if behaviour == "drop" and n == 2:
             raise Dropped
         yield sse(
@@ -71,7 +72,7 @@ async def openai_stream(behaviour: Behaviour) -> AsyncIterator[bytes]:
     yield b"data: [DONE]\n\n"
 
 
-async def anthropic_stream(behaviour: Behaviour) -> AsyncIterator[bytes]:
+async def anthropic_stream(behaviour: Behaviour, answer: list[str]) -> AsyncIterator[bytes]:
     message = {
         "id": "msg_test",
         "type": "message",
@@ -88,7 +89,7 @@ async def anthropic_stream(behaviour: Behaviour) -> AsyncIterator[bytes]:
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
     )
     yield sse("ping", {"type": "ping"})
-    for n, piece in enumerate(ANSWER):
+    for n, piece in enumerate(answer):
         if n == 2 and behaviour == "drop":
             raise Dropped
         if n == 2 and behaviour == "stream_error":
@@ -164,7 +165,7 @@ def create_provider_app(provider: FakeProvider) -> FastAPI:
         behaviour = provider.next()
         refused = await refuse(behaviour, "openai")
         return refused or StreamingResponse(
-            openai_stream(behaviour), media_type="text/event-stream"
+            openai_stream(behaviour, provider.answer), media_type="text/event-stream"
         )
 
     @app.post("/v1/messages")
@@ -173,7 +174,7 @@ def create_provider_app(provider: FakeProvider) -> FastAPI:
         behaviour = provider.next()
         refused = await refuse(behaviour, "anthropic")
         return refused or StreamingResponse(
-            anthropic_stream(behaviour), media_type="text/event-stream"
+            anthropic_stream(behaviour, provider.answer), media_type="text/event-stream"
         )
 
     return app

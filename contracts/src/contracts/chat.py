@@ -7,6 +7,9 @@ from pydantic import Field
 
 from contracts.envelope import Event, Model
 
+Audience = Literal["customer", "internal"]
+"""Who a knowledge-base document is written for: customers, or staff only."""
+
 
 class AttachmentRef(Model):
     """A file the customer attached in this session."""
@@ -27,6 +30,9 @@ class Source(Model):
     heading_path: list[str] = Field(default_factory=list)
     source_url: str | None = None
     text: str | None = Field(default=None, description="The whole passage (for the generator).")
+    audience: Audience = Field(
+        default="customer", description="`internal` passages never reach a customer."
+    )
 
 
 class ToolCall(Model):
@@ -82,6 +88,10 @@ class TurnCompleted(Event):
     user_text: str
     answer_text: str
     sources: list[Source] = Field(default_factory=list)
+    guidance: list[str] = Field(
+        default_factory=list,
+        description="Staff-only documents the turn consulted (never shown to the customer).",
+    )
     tools_called: list[ToolCall] = Field(default_factory=list)
     degraded: list[str] = Field(default_factory=list)
     generator: str

@@ -7,9 +7,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from contracts.embedding import Embedding
-from contracts.envelope import Event
+from contracts.envelope import Event, Model
 
 Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class GuidanceRef(Model):
+    """A staff-only knowledge-base document relevant to a conversation."""
+
+    document_id: str
+    title: str
+    score: float = 0.0
 
 
 class EscalationAssessRequested(Event):
@@ -25,6 +33,10 @@ class EscalationAssessRequested(Event):
         default=None,
         description="The embedding of `text`, when the sender made one (else it is made here).",
     )
+    guidance: list[GuidanceRef] = Field(
+        default_factory=list,
+        description="Staff-only documents retrieved for the message; kept on a new ticket.",
+    )
 
 
 class EscalationAssessed(Event):
@@ -33,6 +45,11 @@ class EscalationAssessed(Event):
     event_type: Literal["escalation.assessed"] = "escalation.assessed"
     escalate: bool
     reasons: list[str] = Field(default_factory=list)
+    signals: list[str] = Field(
+        default_factory=list,
+        description="Rules that noticed something without handing off by themselves "
+        "(a sensitive topic, a first frustrated message); they raise a ticket's priority.",
+    )
     confidence: float = 0.0
     ticket_id: str | None = None
     ticket_state: Literal["open", "assigned", "resolved"] | None = None
@@ -127,7 +144,7 @@ class HumanRequestRule(PolicyPart):
         default=True, description="Also use the similarity classifier (if the service loads it)."
     )
     classifier_threshold: float = Field(
-        default=0.45, ge=0, le=1, description="Cosine similarity to an example request."
+        default=0.55, ge=0, le=1, description="Cosine similarity to an example request."
     )
     classifier_max_sentences: int = Field(
         default=4,
@@ -139,10 +156,12 @@ class HumanRequestRule(PolicyPart):
 
 
 class SentimentRule(PolicyPart):
-    """Frustration: VADER compound score at or below the threshold (-1 … 1)."""
+    """Frustration: VADER compound score at or below the threshold (-1 … 1), in `consecutive`
+    customer messages in a row (a single frustrated message is answered)."""
 
     enabled: bool = True
     threshold: float = Field(default=-0.6, ge=-1, le=1)
+    consecutive: int = Field(default=2, ge=1, le=100)
 
 
 class LowConfidenceRule(PolicyPart):
@@ -154,9 +173,12 @@ class LowConfidenceRule(PolicyPart):
 
 
 class SensitiveTopicsRule(PolicyPart):
-    """Topics a human should handle; any keyword (case-insensitive, whole words) fires."""
+    """Sensitive topics; any keyword (case-insensitive, whole words) fires. Topics in
+    `hand_off` go to a human at once; the others are answered and raise the priority of the
+    conversation's ticket if it is handed off for another reason."""
 
     enabled: bool = True
+    hand_off: list[str] = Field(default_factory=lambda: ["legal_threat", "complaint"])
     topics: dict[str, list[str]] = Field(
         default_factory=lambda: {
             "fraud": ["fraud", "fraudulent", "scam", "scammed", "identity theft", "hacked"],

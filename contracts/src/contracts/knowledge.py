@@ -4,9 +4,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from contracts.chat import Source
+from contracts.chat import Audience, Source
 from contracts.embedding import Embedding
-from contracts.envelope import Event
+from contracts.envelope import Event, Model
 
 
 class RetrievalRequested(Event):
@@ -21,6 +21,32 @@ class RetrievalRequested(Event):
         default=None,
         description="The embedding of `query`, when the sender made one (else it is made here).",
     )
+    audiences: list[Audience] = Field(
+        default=["customer"],
+        description="Audiences whose passages may be returned in `chunks`.",
+    )
+    guidance_top_k: int = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="How many staff-only passages to return apart, in `guidance`.",
+    )
+
+
+class RequestMatch(Model):
+    """One of the requests a message makes, and the passages that answer it."""
+
+    text: str
+    chunk_ids: list[str] = Field(
+        default_factory=list, description="Its passages among `chunks`, best first."
+    )
+    confidence: float | None = Field(
+        default=None, description="Cosine similarity of its best passage to the request (0-1)."
+    )
+    names: list[str] = Field(
+        default_factory=list,
+        description="Product names it mentions, as the knowledge base's titles spell them.",
+    )
 
 
 class RetrievalCompleted(Event):
@@ -30,6 +56,14 @@ class RetrievalCompleted(Event):
     chunks: list[Source] = Field(default_factory=list)
     confidence: float | None = Field(
         default=None, description="Cosine similarity of the best passage to the query (0-1)."
+    )
+    guidance: list[Source] = Field(
+        default_factory=list,
+        description="Staff-only passages for the generator's guidance; never shown or cited.",
+    )
+    requests: list[RequestMatch] = Field(
+        default_factory=list,
+        description="The message's requests in the order asked (one for a simple question).",
     )
     cached: bool = False
     error: str | None = None
@@ -45,6 +79,7 @@ class DocumentIngestRequested(Event):
     content_b64: str
     source_url: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    audience: Audience = "customer"
 
 
 class DocumentIngested(Event):

@@ -36,6 +36,7 @@ def ticket_view(ticket: Any) -> dict[str, Any]:
         "assigned_at": _iso(ticket["assigned_at"]),
         "resolved_at": _iso(ticket["resolved_at"]),
         "resolution": ticket["resolution"],
+        "guidance": ticket["guidance"],
     }
 
 

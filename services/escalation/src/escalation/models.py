@@ -43,6 +43,7 @@ tickets = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True)),
     sa.Column("resolved_at", sa.DateTime(timezone=True)),
     sa.Column("resolution", sa.Text),
+    sa.Column("guidance", sa.JSON, nullable=False, server_default="[]"),
     sa.Index(
         "uq_tickets_one_open_per_session",
         "tenant_id",
@@ -58,6 +59,7 @@ session_stats = sa.Table(
     sa.Column("tenant_id", sa.String(64), primary_key=True),
     sa.Column("session_id", sa.String(64), primary_key=True),
     sa.Column("low_confidence_streak", sa.Integer, nullable=False),
+    sa.Column("frustration_streak", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_turn_id", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

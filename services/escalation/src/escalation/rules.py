@@ -11,21 +11,34 @@ from escalation.policy import EscalationPolicy
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=:)\*{0,2}\s+")
 PERSON = (
-    r"(human|person|people|someone|somebody|anyone|representative|rep|supervisor|manager|"
-    r"operator|staff|employee|advisor|adviser|colleague|specialist|banker|"
-    r"(an|a|human|live|real|actual|another|other|your) agents?)"
+    r"(humans?|persons?|people|someone|somebody|anyone|anybody|representatives?|reps?|"
+    r"supervisors?|managers?|operators?|staff( members?)?|employees?|advis[eo]rs?|colleagues?|"
+    r"specialists?|bankers?|(an|a|human|live|real|actual|another|other|your) agents?)"
 )
-# Asking to be put in contact: a contact verb aimed at a person, or wanting one.
+TEAM = r"((your|the) (\w+ ){0,2}(team|department|desk)|customer (service|support))"
+CONTACT = (
+    r"(speak|talk|chat|transfer|connect|discuss|deal|put me through|put me in touch|"
+    r"get me through|hand (me|this|it) over|escalate)"
+)
+# Asking to be put in contact: a contact verb aimed at a person or a team, wanting a person,
+# a person asked to get in touch or to take the case, or asking whether one is there.
 REQUEST = re.compile(
-    rf"\b(speak|talk|chat|transfer|connect|put me through|hand me over|escalate)\b.{{0,40}}?"
-    rf"\b{PERSON}\b|"
-    rf"\b(want|need|get|give|let me have)( me)? (a|an|some|one|to see a) (real |live |actual )?"
-    rf"{PERSON}\b|"
-    r"\b(need|want) (someone|somebody) (to|who)\b",
+    rf"\b{CONTACT}\b.{{0,40}}?\b({PERSON}|{TEAM})\b|"
+    rf"\b(want|need|get|give|let me have|bring in)( me)?( a| an| some| one| to see a)? "
+    rf"(real |live |actual )?{PERSON}\b(?!['’]s)|"
+    r"\bwho (can|could|should) (i|we) (call|phone|speak|talk|contact)\b|"
+    r"\b(need|want) (someone|somebody) (to|who)\b|"
+    rf"\b({PERSON}|{TEAM})\b.{{0,30}}?\b(call|phone|ring|contact|e-?mail|text) me\b|"
+    rf"\b(have|get|let) (a |an |some |one of your )?(real |live |actual )?{PERSON} "
+    r"(look|check|review|handle|deal|take)\b|"
+    rf"\b{PERSON} (i|we) (can|could) (speak|talk|chat)\b|"
+    r"\b(is|are) (there )?(anyone|anybody|someone|somebody|any (humans?|people|persons?|staff))"
+    r"\b.{0,20}?\b(real|available|working)\b",
     re.IGNORECASE,
 )
 DIRECT = re.compile(
-    r"\b(real|live|actual) (person|human|agent)\b|\bhuman (agent|being|please)\b|"
+    r"\b(real|live|actual) (person|human|agent|employee|staff|people)\b|"
+    r"\bhuman (agent|being|please)\b|"
     r"\btransfer me\b|\bescalate (this|me|it)\b|\bnot (a|another) (bot|robot|machine)\b|"
     r"\byou'?re (just )?a bot\b|^\W*(human|agent|representative|operator)\W*(please)?\W*$",
     re.IGNORECASE,
@@ -37,6 +50,7 @@ NOT_ASKING = re.compile(
     r"\boffer(s|ed|ing)? to\b|\b(transfer(ring)?|connect(ing)?|escalat\w*) you\b",
     re.IGNORECASE,
 )
+FRUSTRATION = "negative_sentiment"
 NEGATION_BEFORE = re.compile(r"\b(not|no|never|without|\w+n't)\s+(\w+\s+){0,2}$", re.IGNORECASE)
 
 
@@ -78,16 +92,22 @@ def topic_of(text: str, topics: dict[str, list[str]]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Streaks:
+    """Consecutive turns, this one included, the knowledge base could not support and the
+    customer sounded frustrated."""
+
+    low_confidence: int = 0
+    frustrated: int = 0
+
+
+@dataclass(frozen=True)
 class Findings:
-    """The reasons that fired and how sure the detectors are."""
+    """The reasons that hand the conversation off, what was noticed without doing so, and how
+    sure the detectors are."""
 
     reasons: list[str]
+    signals: list[str]
     confidence: float
-
-    @classmethod
-    def of(cls, scores: dict[str, float]) -> "Findings":
-        """Reason codes in the order they fired; the confidence is the surest one's."""
-        return cls(list(scores), max(scores.values(), default=0.0))
 
 
 class Detectors:
@@ -98,19 +118,12 @@ class Detectors:
         self._classifier = classifier
 
     async def assess(
-        self,
-        policy: EscalationPolicy,
-        *,
-        text: str,
-        turn_index: int,
-        low_confidence_streak: int,
+        self, policy: EscalationPolicy, *, text: str, turn_index: int, streaks: Streaks
     ) -> Findings:
         """Every rule: what the message says, then where the conversation stands."""
-        scores = await self.read_message(policy, text)
-        scores |= self.read_turn(
-            policy, turn_index=turn_index, low_confidence_streak=low_confidence_streak
+        return self.decide(
+            policy, await self.read_message(policy, text), turn_index=turn_index, streaks=streaks
         )
-        return Findings.of(scores)
 
     async def read_message(
         self, policy: EscalationPolicy, text: str, embedding: Embedding | None = None
@@ -136,20 +149,33 @@ class Detectors:
         if policy.sentiment.enabled:
             compound = self._sentiment.polarity_scores(text)["compound"]
             if compound <= policy.sentiment.threshold:
-                scores["negative_sentiment"] = min(1.0, abs(compound))
+                scores[FRUSTRATION] = min(1.0, abs(compound))
         if policy.sensitive_topics.enabled:
             for topic in topic_of(text, policy.sensitive_topics.topics):
                 scores[topic] = 0.9
         return scores
 
-    def read_turn(
-        self, policy: EscalationPolicy, *, turn_index: int, low_confidence_streak: int
-    ) -> dict[str, float]:
-        """Rules on the conversation: unsupported answers in a row, too many turns."""
-        scores: dict[str, float] = {}
+    def decide(
+        self,
+        policy: EscalationPolicy,
+        scores: dict[str, float],
+        *,
+        turn_index: int,
+        streaks: Streaks,
+    ) -> Findings:
+        """Which of the message's findings hand off, plus the rules on the conversation:
+        unsupported answers in a row, frustration that persists, too many turns."""
+        handing_off = {"human_request", *policy.sensitive_topics.hand_off}
+        if streaks.frustrated >= policy.sentiment.consecutive:
+            handing_off.add(FRUSTRATION)
+        reasons = {code: score for code, score in scores.items() if code in handing_off}
         low = policy.low_confidence
-        if low.enabled and low_confidence_streak >= low.consecutive:
-            scores["low_confidence"] = 0.7
+        if low.enabled and streaks.low_confidence >= low.consecutive:
+            reasons["low_confidence"] = 0.7
         if policy.turn_limit.enabled and turn_index > policy.turn_limit.max_turns:
-            scores["turn_limit"] = 0.6
-        return scores
+            reasons["turn_limit"] = 0.6
+        return Findings(
+            reasons=list(reasons),
+            signals=[code for code in scores if code not in reasons],
+            confidence=max(reasons.values(), default=0.0),
+        )

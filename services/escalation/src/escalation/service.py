@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from contracts import EscalationAssessed, EscalationAssessRequested, utcnow
 from escalation.models import session_stats
 from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, load_policy
-from escalation.rules import Detectors, Findings
+from escalation.rules import FRUSTRATION, Detectors, Streaks
 from escalation.tickets import assign, least_loaded_agent, open_ticket
 from support_core.messaging.outbox import Outbox, UnitOfWork
 from support_core.session_state import SessionState
@@ -71,16 +71,13 @@ class EscalationService:
         # Read the text (the classifier embeds it) without holding a database connection.
         scores = await self._detectors.read_message(policy, request.text, request.embedding)
         async with self._outbox.unit_of_work() as uow:
-            streak = await self._low_confidence_streak(uow, request, policy)
-            findings = Findings.of(
-                scores
-                | self._detectors.read_turn(
-                    policy, turn_index=request.turn_index, low_confidence_streak=streak
-                )
+            streaks = await self._streaks(uow, request, policy, frustrated=FRUSTRATION in scores)
+            findings = self._detectors.decide(
+                policy, scores, turn_index=request.turn_index, streaks=streaks
             )
             self._assessments.labels(escalate=str(bool(findings.reasons)).lower()).inc()
             if not findings.reasons:
-                return request.follow(EscalationAssessed, escalate=False)
+                return request.follow(EscalationAssessed, escalate=False, signals=findings.signals)
             for reason in findings.reasons:
                 self._escalations.labels(reason=reason).inc()
             ticket, _ = await open_ticket(
@@ -90,6 +87,8 @@ class EscalationService:
                 reasons=findings.reasons,
                 summary=request.text,
                 policy=policy,
+                signals=findings.signals,
+                guidance=[ref.model_dump() for ref in request.guidance],
             )
             hours_open = policy.business_hours.open_at(utcnow())
             agent_name = None
@@ -105,6 +104,7 @@ class EscalationService:
             EscalationAssessed,
             escalate=True,
             reasons=findings.reasons,
+            signals=findings.signals,
             confidence=round(findings.confidence, 3),
             ticket_id=ticket["ticket_id"],
             ticket_state=ticket["status"],
@@ -112,36 +112,46 @@ class EscalationService:
             customer_message=customer_message(ticket, agent_name, policy, hours_open),
         )
 
-    async def _low_confidence_streak(
-        self, uow: UnitOfWork, request: EscalationAssessRequested, policy: EscalationPolicy
-    ) -> int:
-        """Consecutive turns the knowledge base could not support, counted once per turn."""
+    async def _streaks(
+        self,
+        uow: UnitOfWork,
+        request: EscalationAssessRequested,
+        policy: EscalationPolicy,
+        *,
+        frustrated: bool,
+    ) -> Streaks:
+        """Consecutive turns the knowledge base could not support and the customer sounded
+        frustrated, this one included; counted once per turn even if it is assessed again."""
         confidence = request.retrieval_confidence
         low = request.retrieval_degraded or (
             confidence is not None and confidence < policy.low_confidence.threshold
         )
         turn_id = str(request.correlation_id)
-        increment = sa.case(
-            (session_stats.c.last_turn_id == turn_id, session_stats.c.low_confidence_streak),
-            else_=session_stats.c.low_confidence_streak + 1 if low else 0,
-        )
+        same_turn = session_stats.c.last_turn_id == turn_id
+
+        def counted(column: sa.Column[int], now: bool) -> sa.Case[int]:
+            return sa.case((same_turn, column), else_=column + 1 if now else 0)
+
         stored = await uow.conn.execute(
             insert(session_stats)
             .values(
                 tenant_id=request.tenant_id,
                 session_id=request.session_id,
-                low_confidence_streak=1 if low else 0,
+                low_confidence_streak=int(low),
+                frustration_streak=int(frustrated),
                 last_turn_id=turn_id,
                 updated_at=utcnow(),
             )
             .on_conflict_do_update(
                 index_elements=[session_stats.c.tenant_id, session_stats.c.session_id],
                 set_={
-                    "low_confidence_streak": increment,
+                    "low_confidence_streak": counted(session_stats.c.low_confidence_streak, low),
+                    "frustration_streak": counted(session_stats.c.frustration_streak, frustrated),
                     "last_turn_id": turn_id,
                     "updated_at": utcnow(),
                 },
             )
-            .returning(session_stats.c.low_confidence_streak)
+            .returning(session_stats.c.low_confidence_streak, session_stats.c.frustration_streak)
         )
-        return int(stored.scalar_one())
+        row = stored.one()
+        return Streaks(low_confidence=int(row[0]), frustrated=int(row[1]))

@@ -36,10 +36,15 @@ async def open_ticket(
     reasons: list[str],
     summary: str,
     policy: EscalationPolicy,
+    signals: list[str] | None = None,
+    guidance: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """The session's open ticket, created now if there is none; and whether it was created."""
+    """The session's open ticket, created now if there is none; and whether it was created.
+
+    `signals` (noticed without handing off) raise the priority; `guidance` lists the staff-only
+    documents relevant to the conversation, for the agent."""
     now = utcnow()
-    priority = policy.priority_of(reasons)
+    priority = policy.priority_of([*reasons, *(signals or [])])
     created = (
         (
             await uow.conn.execute(
@@ -53,6 +58,7 @@ async def open_ticket(
                     priority=priority,
                     reasons=reasons,
                     summary=summary[:2000],
+                    guidance=guidance or [],
                     sla_due_at=now + timedelta(minutes=policy.sla_for(priority)),
                     created_at=now,
                 )

@@ -63,8 +63,17 @@ def credential_of(x_api_key: str | None, authorization: HTTPAuthorizationCredent
 async def api_key_owner(
     gateway: GatewayDep, x_api_key: ApiKeyHeader, authorization: BearerHeader
 ) -> ApiKeyOwner:
-    """The tenant and role of the API key in `X-API-Key` or `Authorization: Bearer`."""
+    """The tenant and role of the API key in `X-API-Key` or `Authorization: Bearer`; an admin
+    token counts as the tenant's admin key (operators' tools hold tokens, not keys)."""
     key = credential_of(x_api_key, authorization)
+    if key.count(".") == 2:
+        try:
+            caller = gateway.tokens.verify(key)
+        except InvalidToken as exc:
+            raise unauthorized(f"invalid token: {exc}") from None
+        if caller.role == "admin":
+            return ApiKeyOwner(tenant_id=caller.tenant_id, role="admin")
+        raise unauthorized("a valid API key or admin token is required")
     owner = await gateway.tenants.resolve(key) if key else None
     if owner is None:
         raise unauthorized("a valid API key is required")
@@ -115,6 +124,7 @@ def require(*roles: Role) -> RoleCheck:
 
 
 AdminDep = Annotated[Principal, Depends(require("admin"))]
+AgentOrAdmin = Annotated[Principal, Depends(require("agent", "admin"))]
 
 
 def dependency_calls(dependant: Dependant) -> Iterator[object]:

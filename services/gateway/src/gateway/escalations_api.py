@@ -11,15 +11,14 @@ from contracts import (
     EscalationCommandCompleted,
     EscalationCommandRequested,
 )
-from contracts.escalation import EscalationPolicy
+from contracts.escalation import EscalationPolicy, GuidanceRef
 from contracts.frames import AgentMessage
-from gateway.deps import AdminDep, GatewayDep, require
+from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep, require
 from gateway.service import Gateway
 from gateway.tokens import Principal
 from support_core.messaging.instance import RequestTimeout
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
-AgentOrAdmin = Annotated[Principal, Depends(require("agent", "admin"))]
 AgentOnly = Annotated[Principal, Depends(require("agent"))]
 Action = Literal[
     "list_tickets", "get_ticket", "claim", "resolve", "upsert_agent", "get_policy", "set_policy"
@@ -48,6 +47,10 @@ class Ticket(BaseModel):
     assigned_at: datetime | None = None
     resolved_at: datetime | None = None
     resolution: str | None = None
+    guidance: list[GuidanceRef] = Field(
+        default_factory=list,
+        description="Staff-only knowledge-base documents relevant to the conversation.",
+    )
 
 
 class TicketPage(BaseModel):

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
-from contracts import RetrievalCompleted, RetrievalRequested, Source
-from gateway.deps import AdminDep, GatewayDep
+from contracts import Audience, RetrievalCompleted, RetrievalRequested, Source
+from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep
 from gateway.knowledge import DocumentRejected, Submission, content_type_of, id_from_filename
 from support_core.messaging.instance import RequestTimeout
 
@@ -25,6 +25,11 @@ class DocumentIn(BaseModel):
     content: str = Field(min_length=1)
     source_url: str | None = Field(default=None, max_length=2000)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    audience: Audience = Field(
+        default="customer",
+        description="`internal`: written for staff; guides the assistant and agents, and is "
+        "never shown or cited to a customer.",
+    )
 
     def submission(self) -> Submission:
         """As a submission of Markdown text."""
@@ -35,6 +40,7 @@ class DocumentIn(BaseModel):
             document_id=self.id,
             source_url=self.source_url,
             metadata=self.metadata,
+            audience=self.audience,
         )
 
 
@@ -46,6 +52,7 @@ class DocumentStatus(BaseModel):
     content_type: str
     size_bytes: int
     source_url: str | None
+    audience: Audience
     status: Literal["queued", "indexed", "failed", "deleting"]
     reason: str | None
     chunk_count: int | None
@@ -76,6 +83,9 @@ class SearchIn(BaseModel):
     top_k: int = Field(default=5, ge=1, le=50)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: dict[str, Any] = Field(default_factory=dict)
+    audience: Audience | None = Field(
+        default=None, description="Only passages of this audience (default: both)."
+    )
 
 
 class SearchOut(BaseModel):
@@ -100,6 +110,7 @@ UPLOAD_BODY = {
                         "title": {"type": "string"},
                         "source_url": {"type": "string"},
                         "metadata": {"type": "string", "description": "a JSON object"},
+                        "audience": {"type": "string", "enum": ["customer", "internal"]},
                     },
                 }
             },
@@ -161,6 +172,15 @@ def parse_metadata(raw: object) -> dict[str, Any]:
     return value
 
 
+def parse_audience(raw: object) -> Audience:
+    """The `audience` form field: `customer` (the default) or `internal`."""
+    if raw in (None, "", "customer"):
+        return "customer"
+    if raw == "internal":
+        return "internal"
+    raise HTTPException(422, "audience must be 'customer' or 'internal'")
+
+
 def request_kind(request: Request) -> str:
     """The request's media type."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -190,6 +210,7 @@ async def upload_document(request: Request, admin: AdminDep, gateway: GatewayDep
                 document_id=str(form.get("id") or id_from_filename(name)),
                 source_url=str(form["source_url"]) if form.get("source_url") else None,
                 metadata=parse_metadata(form.get("metadata")),
+                audience=parse_audience(form.get("audience")),
             )
     elif kind == "application/json":
         body = await request.body()
@@ -264,10 +285,11 @@ async def list_documents(
     status_filter: Annotated[
         Literal["queued", "indexed", "failed", "deleting"] | None, Query(alias="status")
     ] = None,
+    audience: Audience | None = None,
 ) -> DocumentPage:
-    """The tenant's documents, newest first."""
+    """The tenant's documents, newest first (optionally of one status and one audience)."""
     rows, total = await gateway.documents.page(
-        admin.tenant_id, limit=limit, offset=offset, status=status_filter
+        admin.tenant_id, limit=limit, offset=offset, status=status_filter, audience=audience
     )
     return DocumentPage(
         items=[DocumentStatus.model_validate(row) for row in rows],
@@ -304,16 +326,18 @@ async def delete_document(document_id: str, admin: AdminDep, gateway: GatewayDep
     "/search",
     responses={**ERRORS, 503: {"description": "The knowledge base cannot answer now"}},
 )
-async def search(body: SearchIn, admin: AdminDep, gateway: GatewayDep) -> SearchOut:
-    """Search the tenant's knowledge base the way the assistant does."""
+async def search(body: SearchIn, staff: AgentOrAdmin, gateway: GatewayDep) -> SearchOut:
+    """Search the tenant's knowledge base the way the assistant does (agents and admins see
+    internal documents too; `audience` narrows to one)."""
     instance = gateway.runtime.instance
     assert instance is not None
     request = RetrievalRequested(
-        tenant_id=admin.tenant_id,
+        tenant_id=staff.tenant_id,
         query=body.query,
         top_k=body.top_k,
         mode=body.mode,
         filters=body.filters,
+        audiences=[body.audience] if body.audience else ["customer", "internal"],
     )
     try:
         reply = await instance.request(

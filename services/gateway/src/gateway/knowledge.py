@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts import (
+    Audience,
     DocumentDeleted,
     DocumentDeleteRequested,
     DocumentIngested,
@@ -68,6 +69,7 @@ class Submission:
     document_id: str | None = None
     source_url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    audience: Audience = "customer"
 
 
 def content_type_of(filename: str | None, declared: str | None) -> str:
@@ -138,12 +140,14 @@ class KnowledgeDocuments:
                     content_b64=base64.b64encode(submission.content).decode(),
                     source_url=submission.source_url,
                     metadata=metadata,
+                    audience=submission.audience,
                 )
                 values = {
                     "title": request.title,
                     "content_type": request.content_type,
                     "size_bytes": len(submission.content),
                     "source_url": request.source_url,
+                    "audience": request.audience,
                     "status": "queued",
                     "reason": None,
                     "request_id": request.event_id,
@@ -174,12 +178,20 @@ class KnowledgeDocuments:
         return rows
 
     async def page(
-        self, tenant_id: str, *, limit: int, offset: int, status: str | None = None
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        offset: int,
+        status: str | None = None,
+        audience: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """A page of the tenant's knowledge-base documents, newest first, and the total."""
         where = [kb_documents.c.tenant_id == tenant_id, kb_documents.c.session_id == KB_SCOPE]
         if status:
             where.append(kb_documents.c.status == status)
+        if audience:
+            where.append(kb_documents.c.audience == audience)
         async with self._engine.connect() as conn:
             total = (
                 await conn.execute(

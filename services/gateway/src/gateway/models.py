@@ -39,6 +39,7 @@ kb_documents = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
     sa.Column("chunk_count", sa.Integer),
+    sa.Column("audience", sa.String(16), nullable=False, server_default="customer"),
     sa.Column("request_id", sa.Uuid, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

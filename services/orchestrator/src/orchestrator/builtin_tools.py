@@ -10,7 +10,8 @@ from contracts import (
     RetrievalCompleted,
     RetrievalRequested,
 )
-from orchestrator.context import TurnContext
+from contracts.escalation import GuidanceRef
+from orchestrator.context import TurnContext, staff_only
 from orchestrator.tools import ToolFailed, ToolResult
 from support_core.messaging.instance import InstanceRoute
 
@@ -43,15 +44,18 @@ class KnowledgeSearchTool:
     instance: InstanceRoute
     timeout: float
     top_k: int
+    guidance_top_k: int = 0
     name: str = "retrieval"
 
     async def run(self, context: TurnContext) -> ToolResult:
-        """Ask the retrieval service."""
+        """Ask the retrieval service: customer-facing passages, and staff guidance apart."""
         request = context.message.follow(
             RetrievalRequested,
             query=context.message.text,
             top_k=self.top_k,
             embedding=context.embedding,
+            audiences=["customer"],
+            guidance_top_k=self.guidance_top_k,
         )
         reply = await self.instance.request(request, RetrievalCompleted, timeout=self.timeout)
         if reply.error:
@@ -81,6 +85,10 @@ class EscalationAssessTool:
             retrieval_confidence=retrieval.confidence if retrieval else None,
             retrieval_degraded="retrieval" in context.degraded,
             embedding=context.embedding,
+            guidance=[
+                GuidanceRef(document_id=p.document_id, title=p.title, score=p.score)
+                for p in staff_only(retrieval)
+            ],
         )
         reply = await self.instance.request(request, EscalationAssessed, timeout=self.timeout)
         return ToolResult(True, reply, {"escalate": reply.escalate, "reasons": reply.reasons})

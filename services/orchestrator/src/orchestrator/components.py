@@ -62,7 +62,11 @@ class OrchestratorComponents:
         timeouts = settings.timeouts
         tools = ToolRegistry(settings.tools)
         tools.register(MemoryRecallTool(runtime.instance, timeouts.memory))
-        tools.register(KnowledgeSearchTool(runtime.instance, timeouts.retrieval, settings.top_k))
+        tools.register(
+            KnowledgeSearchTool(
+                runtime.instance, timeouts.retrieval, settings.top_k, settings.guidance_top_k
+            )
+        )
         tools.register(EscalationAssessTool(runtime.instance, timeouts.escalation))
         if "crm" in settings.tools:
             crm = settings.crm

@@ -11,10 +11,47 @@ from contracts import (
     EscalationAssessed,
     MemoryRecallCompleted,
     RetrievalCompleted,
+    Source,
     ToolCall,
     utcnow,
 )
+from orchestrator.generators.base import Request
 from support_core.session_state import Snapshot
+
+
+def customer_facing(sources: list[Source]) -> list[Source]:
+    """Only what may be shown and cited to a customer."""
+    return [source for source in sources if source.audience == "customer"]
+
+
+def staff_only(retrieval: RetrievalCompleted | None) -> list[Source]:
+    """The staff-only passages of a search: its guidance, and any internal passage among its
+    results (an older retrieval service may not keep them apart)."""
+    if retrieval is None:
+        return []
+    passages = [*retrieval.chunks, *retrieval.guidance]
+    return [source for source in passages if source.audience != "customer"]
+
+
+def distinct_documents(sources: list[Source]) -> list[str]:
+    """Document ids of passages, in order, once each."""
+    return list(dict.fromkeys(source.document_id for source in sources))
+
+
+def requests_of(retrieval: RetrievalCompleted | None) -> list[Request]:
+    """The message's requests with their customer-facing passages."""
+    if retrieval is None:
+        return []
+    by_id = {source.chunk_id: source for source in customer_facing(retrieval.chunks)}
+    return [
+        Request(
+            match.text,
+            [by_id[chunk_id] for chunk_id in match.chunk_ids if chunk_id in by_id],
+            match.confidence,
+            list(match.names),
+        )
+        for match in retrieval.requests
+    ]
 
 
 @dataclass

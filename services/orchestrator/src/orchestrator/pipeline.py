@@ -36,8 +36,15 @@ from contracts import (
     utcnow,
 )
 from contracts.frames import AnswerCompletedFrame, AnswerDeltaFrame, Escalated, Typing
-from orchestrator.context import TurnContext
+from orchestrator.context import (
+    TurnContext,
+    customer_facing,
+    distinct_documents,
+    requests_of,
+    staff_only,
+)
 from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.disclosure import DisclosureGuard
 from orchestrator.generators.extractive import ExtractiveGenerator
 from orchestrator.generators.resilient import ResilientGenerator
 from orchestrator.models import turns
@@ -76,6 +83,11 @@ class TurnMetrics:
             "support_turn_degraded",
             "Turns that went on without a dependency",
             ["dependency"],
+            registry=registry,
+        )
+        self.withheld = Counter(
+            "support_answer_sentences_withheld",
+            "Answer sentences kept from the customer because they quoted staff-only text",
             registry=registry,
         )
         for outcome in ("ok", "degraded"):
@@ -195,7 +207,9 @@ class TurnPipeline:
         retrieval = context.retrieval
         given = GenerationInput(
             question=message.text,
-            sources=retrieval.chunks if retrieval else [],
+            sources=customer_facing(retrieval.chunks if retrieval else []),
+            guidance=staff_only(retrieval),
+            requests=requests_of(retrieval),
             confidence=retrieval.confidence if retrieval else None,
             knowledge_available=retrieval is not None,
             facts=context.memory.facts if context.memory else [],
@@ -208,8 +222,9 @@ class TurnPipeline:
             draft, generator_name = await self._generator.draft(given, context)
         else:
             draft, generator_name = await self._generator.draft(given), self._generator.name
+        guard = DisclosureGuard(given.guidance, given.sources)
         text = []
-        async for piece in draft.pieces:
+        async for piece in guard.screen(draft.pieces):
             text.append(piece)
             await frames.send(
                 AnswerDeltaFrame(turn_id=context.turn_id, text=piece),
@@ -228,12 +243,16 @@ class TurnPipeline:
                 ),
                 appended,
             )
+        if guard.withheld:
+            self._metrics.withheld.inc(guard.withheld)
+            log.warning("withheld %d answer sentences quoting staff-only text", guard.withheld)
         answer = "".join(text)
-        sources = [source.model_copy(update={"text": None}) for source in draft.sources]
+        cited = customer_facing(draft.sources)
+        sources = [source.model_copy(update={"text": None}) for source in cited]
         completed = message.follow(
             AnswerCompleted,
             text=answer,
-            sources=draft.sources,
+            sources=cited,
             escalated=escalated,
             ticket_id=assessment.ticket_id if assessment and escalated else None,
             generator=generator_name,
@@ -267,6 +286,7 @@ class TurnPipeline:
             generator=completed.generator,
             answer_text=completed.text,
             sources=completed.sources,
+            guidance=distinct_documents(staff_only(context.retrieval)),
             tools_called=context.tools_called,
             degraded=context.degraded,
             escalated=completed.escalated,

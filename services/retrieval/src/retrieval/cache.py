@@ -11,11 +11,11 @@ import orjson
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
-from contracts import Source
+from retrieval.search import SearchResult
 from support_core.degraded import RedisGuard
 from support_core.redis import Keys
 
-_cached = TypeAdapter(tuple[list[Source], float | None])
+_cached = TypeAdapter(SearchResult)
 
 
 class ResultCache:
@@ -37,9 +37,7 @@ class ResultCache:
         digest = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
         return self._keys.tenant(tenant_id, f"retrieval:cache:{generation}:{digest}")
 
-    async def get(
-        self, tenant_id: str, request: dict[str, object]
-    ) -> tuple[list[Source], float | None] | None:
+    async def get(self, tenant_id: str, request: dict[str, object]) -> SearchResult | None:
         """Cached results for an identical request, if any."""
         if self._ttl == 0:
             return None
@@ -55,8 +53,7 @@ class ResultCache:
         self,
         tenant_id: str,
         request: dict[str, object],
-        sources: list[Source],
-        confidence: float | None,
+        result: SearchResult,
     ) -> None:
         """Remember results until the tenant's knowledge base changes (or the TTL passes)."""
         if self._ttl == 0:
@@ -65,7 +62,7 @@ class ResultCache:
         async def remote() -> None:
             await self._redis.set(
                 await self._key(tenant_id, request),
-                _cached.dump_json((sources, confidence)),
+                _cached.dump_json(result),
                 ex=self._ttl,
             )
 

@@ -8,7 +8,7 @@ a small overlap so a fact cut at a boundary is still found whole in one of them.
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -63,25 +63,40 @@ def blocks(markdown: str) -> list[Block]:
 
 
 def _pieces(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
-    """Split an oversized text at sentences, and a sentence still too long at words.
+    """Split an oversized block at its lines (a list at its items), a line still too long at
+    sentences, and a sentence still too long at words; lines keep their breaks.
 
     Word pieces never cross whitespace, so a run of words costs the sum of their counts.
     """
-    for sentence in SENTENCE_END.split(text):
-        if count(sentence) <= budget:
-            yield sentence
+    return _packed(_lines(text, budget, count), budget, count, "\n")
+
+
+def _lines(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
+    """The block's lines, each cut to the budget at sentences, then words."""
+    for line in text.splitlines():
+        if count(line) <= budget:
+            yield line
             continue
-        current: list[str] = []
-        size = 0
-        for word in sentence.split():
-            tokens = count(word)
-            if current and size + tokens > budget:
-                yield " ".join(current)
-                current, size = [], 0
-            current.append(word)
-            size += tokens
-        if current:
-            yield " ".join(current)
+        for sentence in SENTENCE_END.split(line):
+            if count(sentence) <= budget:
+                yield sentence
+            else:
+                yield from _packed(sentence.split(), budget, count, " ")
+
+
+def _packed(units: Iterable[str], budget: int, count: TokenCounter, joiner: str) -> Iterator[str]:
+    """Consecutive units joined into pieces of at most `budget` tokens."""
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        tokens = count(unit)
+        if current and size + tokens > budget:
+            yield joiner.join(current)
+            current, size = [], 0
+        current.append(unit)
+        size += tokens
+    if current:
+        yield joiner.join(current)
 
 
 def _tail(text: str, budget: int, count: TokenCounter) -> str:

@@ -29,7 +29,8 @@ class RetrievalComponents:
         self._index_error: str | None = "starting"
         self._knowledge_base: KnowledgeBase | None = None
         self._embedder: Embedder | None = None
-        self._memory: MemoryRanker | None = None
+        self._searcher: Searcher | None = None
+        self._in_memory = False
         runtime.on_start(self.start)
         runtime.on_stop(self.stop)
         runtime.extra_checks.append(ReadinessCheck("qdrant", self.check_index))
@@ -51,15 +52,15 @@ class RetrievalComponents:
         in_memory = settings.search_backend == "memory" or (
             settings.search_backend == "auto" and not settings.qdrant.url
         )
-        self._memory = MemoryRanker(index, embedder.info.dimension) if in_memory else None
-        ranker: Ranker = self._memory or QdrantRanker(index)
+        ranker: Ranker = MemoryRanker(embedder.info.dimension) if in_memory else QdrantRanker(index)
+        self._in_memory = in_memory
+        self._searcher = Searcher(ranker, embedder, lexical)
         self._knowledge_base = KnowledgeBase(
             index=index,
-            ranker=ranker,
             builder=PointBuilder(
                 embedder, lexical, budget=settings.chunk_tokens, overlap=settings.overlap_tokens
             ),
-            searcher=Searcher(ranker, embedder, lexical),
+            searcher=self._searcher,
             cache=ResultCache(
                 self._runtime.redis,
                 self._runtime.keys,
@@ -75,7 +76,7 @@ class RetrievalComponents:
         self._runtime.background(self._purge_forever())
 
     async def _open_index(self) -> bool:
-        assert self._index is not None
+        assert self._index is not None and self._searcher is not None
         try:
             await self._index.open()
         except EmbeddingModelMismatch:
@@ -84,8 +85,9 @@ class RetrievalComponents:
             self._index_error = str(exc)
             log.error("knowledge index unavailable: %s", exc)
             return False
-        if self._memory is not None:
-            await self._memory.warm()
+        # Search keeps titles and term counts of every chunk (and, in memory mode, its vectors).
+        records = await self._index.all_points(vectors=True if self._in_memory else ["lexical"])
+        self._searcher.load(records)
         self._index_error = None
         return True
 

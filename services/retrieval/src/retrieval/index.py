@@ -24,6 +24,8 @@ UNAVAILABLE = (ResponseHandlingException, UnexpectedResponse, httpx.HTTPError, O
 DENSE = "dense"
 LEXICAL = "lexical"
 KB_SCOPE = ""  # session_id of knowledge-base points; attachments carry their session's id
+CUSTOMER = "customer"
+INTERNAL = "internal"
 T = TypeVar("T")
 
 
@@ -44,15 +46,33 @@ class Hit:
     payload: dict[str, Any]
 
 
+def audience_of(payload: dict[str, Any]) -> str:
+    """A chunk's audience (chunks indexed before audiences existed are for customers)."""
+    audience: str = payload.get("audience") or CUSTOMER
+    return audience
+
+
 def tenant_filter(
-    tenant_id: str, session_id: str | None, metadata: dict[str, Any] | None = None
+    tenant_id: str,
+    session_id: str | None,
+    metadata: dict[str, Any] | None = None,
+    audiences: frozenset[str] | None = None,
 ) -> models.Filter:
-    """The tenant's knowledge base plus, within a session, that session's attachments."""
+    """The tenant's knowledge base plus, within a session, that session's attachments;
+    only the given audiences (all if None)."""
     scopes = [KB_SCOPE, session_id] if session_id else [KB_SCOPE]
     must: list[models.Condition] = [
         models.FieldCondition(key="tenant_id", match=models.MatchValue(value=tenant_id)),
         models.FieldCondition(key="session_id", match=models.MatchAny(any=scopes)),
     ]
+    must_not: list[models.Condition] = []
+    if audiences is not None and INTERNAL not in audiences:
+        # Excluding staff-only chunks also keeps chunks stored without an audience.
+        must_not.append(
+            models.FieldCondition(key="audience", match=models.MatchValue(value=INTERNAL))
+        )
+    elif audiences is not None and CUSTOMER not in audiences:
+        must.append(models.FieldCondition(key="audience", match=models.MatchValue(value=INTERNAL)))
     for key, value in (metadata or {}).items():
         match: models.MatchValue | models.MatchAny = (
             models.MatchAny(any=value)
@@ -60,7 +80,7 @@ def tenant_filter(
             else models.MatchValue(value=value)
         )
         must.append(models.FieldCondition(key=f"metadata.{key}", match=match))
-    return models.Filter(must=must)
+    return models.Filter(must=must, must_not=must_not or None)
 
 
 class KnowledgeIndex:
@@ -145,7 +165,7 @@ class KnowledgeIndex:
             "tenant_id",
             models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
         )
-        for field in ("document_id", "session_id"):
+        for field in ("document_id", "session_id", "audience"):
             client.create_payload_index(self._collection, field, models.PayloadSchemaType.KEYWORD)
         client.create_payload_index(self._collection, "expires_at", models.PayloadSchemaType.FLOAT)
 
@@ -185,8 +205,10 @@ class KnowledgeIndex:
                 )
             )
 
-    async def all_points(self, batch: int = 1000) -> list[models.Record]:
-        """Every stored chunk with its vectors and payload (to warm an in-memory index)."""
+    async def all_points(
+        self, batch: int = 1000, vectors: bool | list[str] = True
+    ) -> list[models.Record]:
+        """Every stored chunk with its payload and `vectors` (to warm what is kept in memory)."""
 
         def scroll(client: QdrantClient) -> list[models.Record]:
             found: list[models.Record] = []
@@ -197,7 +219,7 @@ class KnowledgeIndex:
                     limit=batch,
                     offset=offset,
                     with_payload=True,
-                    with_vectors=True,
+                    with_vectors=vectors,
                 )
                 found += records
                 if offset is None:
@@ -211,12 +233,13 @@ class KnowledgeIndex:
         tenant_id: str,
         session_id: str | None,
         metadata: dict[str, Any] | None,
+        audiences: frozenset[str] | None,
         dense: np.ndarray | None,
         lexical: models.SparseVector | None,
         limit: int,
     ) -> list[list[Hit]]:
         """Dense and BM25 rankings computed by Qdrant (server mode), filtered by tenant."""
-        selection = tenant_filter(tenant_id, session_id, metadata)
+        selection = tenant_filter(tenant_id, session_id, metadata, audiences)
         requests = [
             models.QueryRequest(
                 query=query, using=using, filter=selection, limit=limit, with_payload=True

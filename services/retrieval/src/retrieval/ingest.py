@@ -25,6 +25,7 @@ class SourceDocument:
     source_url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     expires_at: float | None = None
+    audience: str = "customer"
 
     @property
     def scope(self) -> str:
@@ -39,6 +40,7 @@ class SourceDocument:
             self.text,
             self.source_url or "",
             repr(sorted(self.metadata.items())),
+            self.audience,
         ):
             digest.update(part.encode())
             digest.update(b"\x00")
@@ -97,6 +99,7 @@ class PointBuilder:
                             "source_url": document.source_url,
                             "metadata": document.metadata,
                             "expires_at": document.expires_at,
+                            "audience": document.audience,
                         },
                     )
                     for chunk in chunks

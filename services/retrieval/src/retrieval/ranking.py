@@ -22,15 +22,21 @@ class Ranker(Protocol):
         tenant_id: str,
         session_id: str | None,
         metadata: dict[str, Any] | None,
+        audiences: frozenset[str] | None,
         dense: np.ndarray | None,
         lexical: models.SparseVector | None,
         limit: int,
     ) -> list[list[Hit]]:
-        """One ranking per query vector given (dense first), best first."""
+        """One ranking per query vector given (dense first), best first; only chunks of
+        `audiences` (all if None)."""
         ...
 
     def apply(self, tenant_id: str, upserted: list[models.PointStruct], removed: list[str]) -> None:
         """Chunks written to or deleted from the index."""
+        ...
+
+    def load(self, records: list[models.Record]) -> None:
+        """Every stored chunk, at start."""
         ...
 
 
@@ -47,12 +53,14 @@ class QdrantRanker:
     def apply(self, tenant_id: str, upserted: list[models.PointStruct], removed: list[str]) -> None:
         """Nothing to do: Qdrant already has the change."""
 
+    def load(self, records: list[models.Record]) -> None:
+        """Nothing to do: Qdrant holds every chunk."""
+
 
 class MemoryRanker:
     """Rankings from each tenant's chunks held in memory; loaded from Qdrant at start."""
 
-    def __init__(self, index: KnowledgeIndex, dimension: int) -> None:
-        self._index = index
+    def __init__(self, dimension: int) -> None:
         self._dimension = dimension
         self._tenants: dict[str, TenantIndex] = {}
         self._ready = asyncio.Event()
@@ -62,9 +70,8 @@ class MemoryRanker:
             self._tenants[tenant_id] = TenantIndex(self._dimension)
         return self._tenants[tenant_id]
 
-    async def warm(self) -> None:
-        """Load every stored chunk (once the index is open)."""
-        records = await self._index.all_points()
+    def load(self, records: list[models.Record]) -> None:
+        """Every stored chunk, with its vectors (once the index is open)."""
         by_tenant: dict[str, list[models.PointStruct]] = {}
         for record in records:
             payload = record.payload or {}
@@ -81,6 +88,7 @@ class MemoryRanker:
         tenant_id: str,
         session_id: str | None,
         metadata: dict[str, Any] | None,
+        audiences: frozenset[str] | None,
         dense: np.ndarray | None,
         lexical: models.SparseVector | None,
         limit: int,
@@ -92,7 +100,12 @@ class MemoryRanker:
         if tenant is None:
             return [[] for vector in (dense, lexical) if vector is not None]
         return tenant.rank(
-            session_id=session_id, metadata=metadata, dense=dense, lexical=lexical, limit=limit
+            session_id=session_id,
+            metadata=metadata,
+            audiences=audiences,
+            dense=dense,
+            lexical=lexical,
+            limit=limit,
         )
 
     def apply(self, tenant_id: str, upserted: list[models.PointStruct], removed: list[str]) -> None:

@@ -1,23 +1,33 @@
-"""Hybrid search: dense and BM25 rankings fused per document with reciprocal rank fusion.
+"""Hybrid search: dense and BM25 rankings fused per document, documents re-scored by what their
+titles say, and a message's separate requests each given their own passages.
 
 A long message is cut into sentence windows, each embedded on its own, and the dense query is
 their normalised mean: the model reads only 256 tokens and a customer's story often names the
-topic late. (Mean similarity to every window equals similarity to the mean window vector,
-so this costs one vector search.) Settings measured with bench/retrieval_eval.py.
+topic late. (Mean similarity to every window equals similarity to the mean window vector, so
+this costs one vector search.) Both rankings become document rankings (a document ranks at its
+best chunk) fused with reciprocal rank fusion; then (in hybrid mode) a document gains for the
+share of its title's terms the message uses (rarer terms weigh more) and for being about a
+product the message names (`catalogue.py`), so "Gold Rewards Card" outranks
+"Business Gold Rewards Card" unless the message says "business". A message that makes several
+requests (`requests.py`) is also searched request by request, so each gets passages of its
+own. Settings measured with `support eval run` and bench/retrieval_eval.py (docs/retrieval.md).
 """
 
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from qdrant_client import models
 
-from contracts import Embedding, Source
-from retrieval.index import Hit
+from contracts import Embedding, RequestMatch, Source
+from retrieval.index import INTERNAL, Hit, audience_of
 from retrieval.lexical import LexicalEncoder
+from retrieval.profiles import Profiles, TenantProfile
 from retrieval.ranking import Ranker
+from retrieval.requests import split_requests
 from support_embeddings import Embedder
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -36,6 +46,11 @@ class SearchTuning:
     max_windows: int = 16
     per_document: int = 1
     snippet_chars: int = 320
+    title_weight: float = 0.02
+    named_weight: float = 0.02
+    request_candidates: int = 50
+    per_request: int = 3
+    max_requests: int = 6
 
 
 def query_windows(
@@ -76,9 +91,19 @@ def snippet(text: str, limit: int, relevance: Callable[[str], float] | None = No
     return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
 
 
-def fuse(
-    rankings: list[tuple[float, list[Hit]]], *, rrf_k: int, per_document: int, top_k: int
-) -> list[tuple[float, Hit]]:
+@dataclass
+class Ranked:
+    """Documents by fused score, each with its best chunks."""
+
+    scores: dict[str, float]
+    chunks: dict[str, list[Hit]]
+
+    def order(self) -> list[str]:
+        """Document ids, best first."""
+        return sorted(self.scores, key=self.scores.__getitem__, reverse=True)
+
+
+def fuse(rankings: list[tuple[float, list[Hit]]], *, rrf_k: int, per_document: int) -> Ranked:
     """Weighted RRF over each ranking's document order; each document keeps its best chunks."""
     document_score: defaultdict[str, float] = defaultdict(float)
     chunk_score: defaultdict[str, float] = defaultdict(float)
@@ -98,16 +123,29 @@ def fuse(
         group = best[hit.payload["document_id"]]
         if len(group) < per_document:
             group.append(hit)
-    ranked = sorted(document_score, key=document_score.__getitem__, reverse=True)[:top_k]
-    return [(document_score[document], hit) for document in ranked for hit in best[document]]
+    return Ranked(dict(document_score), dict(best))
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Ranked passages and how similar the best one is to the query (None without dense)."""
+    """Ranked passages, how similar the best one is to the query (None without dense), the
+    staff-only passages asked for apart, and the message's requests with their passages."""
 
     sources: list[Source]
     confidence: float | None
+    guidance: list[Source] = field(default_factory=list)
+    requests: list[RequestMatch] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is searched for: a text, its vectors and what may be returned."""
+
+    tenant_id: str
+    session_id: str | None
+    metadata: dict[str, Any] | None
+    audiences: frozenset[str] | None
+    mode: Mode
 
 
 class Searcher:
@@ -119,11 +157,23 @@ class Searcher:
         embedder: Embedder,
         lexical: LexicalEncoder,
         tuning: SearchTuning | None = None,
+        profiles: Profiles | None = None,
     ) -> None:
         self._ranker = ranker
         self._embedder = embedder
         self._lexical = lexical
+        self._profiles = profiles or Profiles(lexical)
         self.tuning = tuning or SearchTuning()
+
+    def apply(self, tenant_id: str, upserted: list[models.PointStruct], removed: list[str]) -> None:
+        """Chunks written to or deleted from the index."""
+        self._ranker.apply(tenant_id, upserted, removed)
+        self._profiles.apply(tenant_id, upserted, removed)
+
+    def load(self, records: list[models.Record]) -> None:
+        """Every stored chunk, at start."""
+        self._ranker.load(records)
+        self._profiles.load(records)
 
     async def search(
         self,
@@ -135,43 +185,33 @@ class Searcher:
         mode: Mode = "hybrid",
         filters: dict[str, Any] | None = None,
         embedding: Embedding | None = None,
+        audiences: frozenset[str] | None = None,
+        guidance_top_k: int = 0,
     ) -> SearchResult:
-        """Ranked passages, best first, at most `per_document` from each document.
+        """Ranked passages of `audiences` (all if None), best first, at most `per_document`
+        from each document; with `guidance_top_k`, that many staff-only passages apart.
 
         `embedding` (the query's, made by the sender) is used when the query fits one window.
         """
         tuning = self.tuning
+        searched = audiences | {INTERNAL} if audiences is not None and guidance_top_k else audiences
+        scope = Query(tenant_id, session_id, filters, searched, mode)
+        profile = self._profiles.tenant(tenant_id)
         windows = query_windows(
             query,
             self._embedder.token_count,
             window_tokens=tuning.window_tokens,
             max_windows=tuning.max_windows,
         )
-        lexical_query = self._lexical.query(query)
-        rankings = await self._ranker.rank(
-            tenant_id=tenant_id,
-            session_id=session_id,
-            metadata=filters,
-            dense=await self._query_vector(windows, embedding) if mode != "lexical" else None,
-            lexical=lexical_query if mode != "dense" else None,
-            limit=tuning.candidates,
-        )
-        weights = ([tuning.dense_weight] if mode != "lexical" else []) + (
-            [tuning.lexical_weight] if mode != "dense" else []
-        )
-        fused = fuse(
-            list(zip(weights, rankings, strict=True)),
-            rrf_k=tuning.rrf_k,
-            per_document=tuning.per_document,
-            top_k=top_k,
-        )
-        query_terms = set(lexical_query.indices)
+        dense = await self._query_vector(windows, embedding) if mode != "lexical" else None
+        ranked, dense_hits = await self._rank(scope, query, dense, profile, tuning.candidates)
+        query_terms = set(self._lexical.query(query).indices)
 
         def relevance(sentence: str) -> float:
             return len(query_terms.intersection(self._lexical.query(sentence).indices))
 
-        sources = [
-            Source(
+        def source(hit: Hit, score: float) -> Source:
+            return Source(
                 document_id=hit.payload["document_id"],
                 title=hit.payload["title"],
                 chunk_id=hit.point_id,
@@ -180,12 +220,112 @@ class Searcher:
                 heading_path=hit.payload.get("heading_path", []),
                 source_url=hit.payload.get("source_url"),
                 text=hit.payload["text"],
+                audience=audience_of(hit.payload),
             )
-            for score, hit in fused
+
+        def wanted(found: Ranked, document: str) -> bool:
+            audience = audience_of(found.chunks[document][0].payload)
+            return audiences is None or audience in audiences
+
+        order = ranked.order()
+        chosen = [d for d in order if wanted(ranked, d)][:top_k]
+        requests = await self._requests(scope, query, profile, ranked, chosen, dense_hits, wanted)
+        for match in requests:
+            for document in match.documents:
+                if document not in chosen:
+                    chosen.append(document)
+        staff = [
+            d
+            for d in order
+            if d not in chosen and audience_of(ranked.chunks[d][0].payload) == INTERNAL
         ]
-        dense_hits = rankings[0] if mode != "lexical" else []
-        confidence = round(max(dense_hits[0].score, 0.0), 4) if dense_hits else None
-        return SearchResult(sources, confidence)
+        sources = [source(hit, ranked.scores[d]) for d in chosen for hit in ranked.chunks[d]]
+        guidance = [source(ranked.chunks[d][0], ranked.scores[d]) for d in staff][:guidance_top_k]
+        return SearchResult(
+            sources,
+            _confidence(dense_hits, audiences),
+            guidance,
+            [match.contract(ranked) for match in requests],
+        )
+
+    async def _rank(
+        self,
+        scope: Query,
+        text: str,
+        dense: np.ndarray | None,
+        profile: TenantProfile,
+        candidates: int,
+    ) -> tuple[Ranked, list[Hit]]:
+        """Fused, title-aware document scores for one text, and its dense hits."""
+        tuning = self.tuning
+        lexical = self._lexical.query(text)
+        rankings = await self._ranker.rank(
+            tenant_id=scope.tenant_id,
+            session_id=scope.session_id,
+            metadata=scope.metadata,
+            audiences=scope.audiences,
+            dense=dense,
+            lexical=lexical if scope.mode != "dense" else None,
+            limit=candidates,
+        )
+        weights = ([tuning.dense_weight] if dense is not None else []) + (
+            [tuning.lexical_weight] if scope.mode != "dense" else []
+        )
+        ranked = fuse(
+            list(zip(weights, rankings, strict=True)),
+            rrf_k=tuning.rrf_k,
+            per_document=tuning.per_document,
+        )
+        if scope.mode != "hybrid":
+            return ranked, rankings[0] if dense is not None else []  # one signal, as asked
+        terms = set(lexical.indices)
+        catalogue = profile.catalogue
+        named = catalogue.named_in(text)
+        for document in ranked.scores:
+            ranked.scores[document] += tuning.title_weight * profile.title_coverage(
+                document, terms
+            ) + tuning.named_weight * bool(catalogue.subjects(document) & named)
+        return ranked, rankings[0] if dense is not None else []
+
+    async def _requests(
+        self,
+        scope: Query,
+        query: str,
+        profile: TenantProfile,
+        ranked: Ranked,
+        chosen: list[str],
+        dense_hits: list[Hit],
+        wanted: Callable[[Ranked, str], bool],
+    ) -> list["Request"]:
+        """The message's requests, each with its best documents (the message's own ranking
+        when it makes one request)."""
+        tuning = self.tuning
+        texts = split_requests(query, limit=tuning.max_requests)
+        catalogue = profile.catalogue
+        if len(texts) == 1:
+            confidence = _confidence(dense_hits, scope.audiences)
+            return [Request(query, chosen, confidence, catalogue.mentioned(query))]
+        vectors = (
+            await self._embedder.embed_many(texts)
+            if scope.mode != "lexical"
+            else [None] * len(texts)
+        )
+        found = []
+        for text, vector in zip(texts, vectors, strict=True):
+            own, hits = await self._rank(scope, text, vector, profile, tuning.request_candidates)
+            documents = [d for d in own.order() if wanted(own, d)][: tuning.per_request]
+            for document in documents:
+                ranked.chunks.setdefault(document, own.chunks[document])
+                ranked.scores.setdefault(document, own.scores[document])
+            found.append(
+                Request(
+                    text,
+                    documents,
+                    _confidence(hits, scope.audiences),
+                    catalogue.mentioned(text),
+                )
+            )
+        return found
 
     async def _query_vector(self, windows: list[str], embedding: Embedding | None) -> np.ndarray:
         if len(windows) == 1:
@@ -193,3 +333,30 @@ class Searcher:
         mean: np.ndarray = (await self._embedder.embed_many(windows)).mean(axis=0)
         normalised: np.ndarray = mean / np.linalg.norm(mean)
         return normalised
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of the message, its documents and how well the best one matches."""
+
+    text: str
+    documents: list[str]
+    confidence: float | None
+    names: list[str]
+
+    def contract(self, ranked: Ranked) -> RequestMatch:
+        """As the event carries it."""
+        return RequestMatch(
+            text=self.text,
+            chunk_ids=[hit.point_id for d in self.documents for hit in ranked.chunks[d]],
+            confidence=self.confidence,
+            names=self.names,
+        )
+
+
+def _confidence(dense_hits: list[Hit], audiences: frozenset[str] | None) -> float | None:
+    """Similarity of the best dense hit of the wanted audiences (None without dense)."""
+    for hit in dense_hits:
+        if audiences is None or audience_of(hit.payload) in audiences:
+            return round(max(hit.score, 0.0), 4)
+    return None

@@ -27,7 +27,6 @@ from retrieval.extract import UnprocessableDocument, extract
 from retrieval.index import KB_SCOPE, IndexUnavailable, KnowledgeIndex
 from retrieval.ingest import PointBuilder, SourceDocument
 from retrieval.models import documents
-from retrieval.ranking import Ranker
 from retrieval.search import Searcher
 from support_core.messaging.outbox import Outbox
 
@@ -49,7 +48,6 @@ class KnowledgeBase:
         self,
         *,
         index: KnowledgeIndex,
-        ranker: Ranker,
         builder: PointBuilder,
         searcher: Searcher,
         cache: ResultCache,
@@ -58,7 +56,6 @@ class KnowledgeBase:
         metrics: CollectorRegistry,
     ) -> None:
         self._index = index
-        self._ranker = ranker
         self._builder = builder
         self._searcher = searcher
         self._cache = cache
@@ -95,15 +92,21 @@ class KnowledgeBase:
             "mode": request.mode,
             "filters": request.filters,
             "session_id": request.session_id,
+            "audiences": sorted(request.audiences),
+            "guidance_top_k": request.guidance_top_k,
         }
         started = time.perf_counter()
         cached = await self._cache.get(request.tenant_id, key)
         if cached is not None:
-            sources, confidence = cached
             self._searches.labels(outcome="cached").inc()
             self._search_seconds.observe(time.perf_counter() - started)
             return request.follow(
-                RetrievalCompleted, chunks=sources, confidence=confidence, cached=True
+                RetrievalCompleted,
+                chunks=cached.sources,
+                confidence=cached.confidence,
+                guidance=cached.guidance,
+                requests=cached.requests,
+                cached=True,
             )
         try:
             result = await self._searcher.search(
@@ -114,15 +117,21 @@ class KnowledgeBase:
                 mode=request.mode,
                 filters=request.filters,
                 embedding=request.embedding,
+                audiences=frozenset(request.audiences),
+                guidance_top_k=request.guidance_top_k,
             )
         except IndexUnavailable as exc:
             self._searches.labels(outcome="error").inc()
             return request.follow(RetrievalCompleted, error=f"knowledge base unavailable: {exc}")
         self._searches.labels(outcome="hit" if result.sources else "miss").inc()
         self._search_seconds.observe(time.perf_counter() - started)
-        await self._cache.put(request.tenant_id, key, result.sources, result.confidence)
+        await self._cache.put(request.tenant_id, key, result)
         return request.follow(
-            RetrievalCompleted, chunks=result.sources, confidence=result.confidence
+            RetrievalCompleted,
+            chunks=result.sources,
+            confidence=result.confidence,
+            guidance=result.guidance,
+            requests=result.requests,
         )
 
     async def ingest(self, request: DocumentIngestRequested) -> None:
@@ -148,7 +157,7 @@ class KnowledgeBase:
         chunk_ids = [str(point.id) for point in points]
         stale = sorted(set(registered.chunk_ids if registered else []) - set(chunk_ids))
         await self._index.replace_document(points, stale)
-        self._ranker.apply(request.tenant_id, points, stale)
+        self._searcher.apply(request.tenant_id, points, stale)
         await self._cache.invalidate(request.tenant_id)
         await self._record_success(request, content_hash, chunk_ids, unchanged=False)
         self._ingested.labels(outcome="indexed").inc()
@@ -171,6 +180,7 @@ class KnowledgeBase:
             source_url=request.source_url,
             metadata={k: v for k, v in request.metadata.items() if k != "expires_at"},
             expires_at=expires_at.timestamp() if expires_at else None,
+            audience=request.audience,
         )
 
     async def _registered(self, request: DocumentIngestRequested | DocumentDeleteRequested) -> Any:
@@ -260,7 +270,7 @@ class KnowledgeBase:
         registered = await self._registered(request)
         chunk_ids = list(registered.chunk_ids) if registered else []
         await self._index.delete_ids(chunk_ids)
-        self._ranker.apply(request.tenant_id, [], chunk_ids)
+        self._searcher.apply(request.tenant_id, [], chunk_ids)
         await self._cache.invalidate(request.tenant_id)
         async with self._outbox.unit_of_work(consumer=DELETE, event=request) as uow:
             if uow.duplicate:
@@ -292,7 +302,7 @@ class KnowledgeBase:
             ).all()
             for row in expired:
                 await self._index.delete_ids(list(row.chunk_ids))
-                self._ranker.apply(row.tenant_id, [], list(row.chunk_ids))
+                self._searcher.apply(row.tenant_id, [], list(row.chunk_ids))
                 uow.emit(
                     DocumentDeleted(
                         tenant_id=row.tenant_id,

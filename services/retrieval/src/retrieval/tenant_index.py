@@ -14,7 +14,7 @@ import numpy as np
 from qdrant_client import models
 from scipy import sparse
 
-from retrieval.index import DENSE, KB_SCOPE, LEXICAL, Hit
+from retrieval.index import DENSE, KB_SCOPE, LEXICAL, Hit, audience_of
 
 
 class TenantIndex:
@@ -26,6 +26,7 @@ class TenantIndex:
         self._rows: dict[str, int] = {}
         self._payloads: list[dict[str, Any]] = []
         self._sessions: list[str] = []
+        self._audiences: list[str] = []
         self._alive: list[bool] = []
         self._live = 0
         self._dense: list[np.ndarray] = []
@@ -34,6 +35,7 @@ class TenantIndex:
         self._matrix: np.ndarray | None = None
         self._lexical: sparse.csr_matrix | None = None
         self._session_array: np.ndarray = np.array([], dtype=object)
+        self._audience_array: np.ndarray = np.array([], dtype=object)
         self._alive_array: np.ndarray = np.array([], dtype=bool)
         self._columns: dict[int, int] = {}
 
@@ -52,6 +54,7 @@ class TenantIndex:
             self._ids.append(point_id)
             self._payloads.append(dict(point.payload or {}))
             self._sessions.append((point.payload or {}).get("session_id") or KB_SCOPE)
+            self._audiences.append(audience_of(point.payload or {}))
             self._alive.append(True)
             self._live += 1
             self._dense.append(np.asarray(vectors[DENSE], dtype=np.float32))
@@ -80,6 +83,7 @@ class TenantIndex:
         self._ids = [self._ids[r] for r in keep]
         self._payloads = [self._payloads[r] for r in keep]
         self._sessions = [self._sessions[r] for r in keep]
+        self._audiences = [self._audiences[r] for r in keep]
         self._dense = [self._dense[r] for r in keep]
         self._terms = [self._terms[r] for r in keep]
         self._alive = [True] * len(keep)
@@ -106,14 +110,22 @@ class TenantIndex:
                 dtype=np.float32,
             )
             self._session_array = np.array(self._sessions, dtype=object)
+            self._audience_array = np.array(self._audiences, dtype=object)
             self._alive_array = np.array(self._alive, dtype=bool)
         return self._matrix, self._lexical
 
-    def _mask(self, session_id: str | None, metadata: dict[str, Any] | None) -> np.ndarray:
+    def _mask(
+        self,
+        session_id: str | None,
+        metadata: dict[str, Any] | None,
+        audiences: frozenset[str] | None,
+    ) -> np.ndarray:
         visible = self._session_array == KB_SCOPE
         if session_id:
             visible |= self._session_array == session_id
         mask: np.ndarray = self._alive_array & visible
+        if audiences is not None:
+            mask &= np.isin(self._audience_array, list(audiences))
         for key, wanted in (metadata or {}).items():
             allowed = wanted if isinstance(wanted, list) else [wanted]
             mask &= np.array(
@@ -126,13 +138,14 @@ class TenantIndex:
         *,
         session_id: str | None,
         metadata: dict[str, Any] | None,
+        audiences: frozenset[str] | None,
         dense: np.ndarray | None,
         lexical: models.SparseVector | None,
         limit: int,
     ) -> list[list[Hit]]:
         """The best `limit` chunks by dense similarity and by BM25, as separate rankings."""
         matrix, weights = self._prepared()
-        mask = self._mask(session_id, metadata)
+        mask = self._mask(session_id, metadata, audiences)
         rankings = []
         if dense is not None:
             rankings.append(self._top(matrix @ dense.astype(np.float32), mask, limit))

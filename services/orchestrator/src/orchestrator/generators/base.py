@@ -17,12 +17,26 @@ CANNOT_LOOK_UP = (
 
 
 @dataclass(frozen=True)
+class Request:
+    """One of the requests the customer's message makes, and the passages found for it."""
+
+    text: str
+    sources: list[Source]
+    confidence: float | None
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class GenerationInput:
     """Everything an answer may draw on."""
 
     question: str
     sources: list[Source]
     confidence: float | None
+    # Staff-only passages: how the company handles such requests; never shown or cited.
+    guidance: list[Source] = field(default_factory=list)
+    # The message's requests in the order asked; none means the question is one request.
+    requests: list[Request] = field(default_factory=list)
     # False when the knowledge base could not be searched (as opposed to: nothing matched).
     knowledge_available: bool = True
     facts: list[CustomerFact] = field(default_factory=list)

@@ -1,13 +1,23 @@
-"""The offline, deterministic generator: the passages' most relevant sentences, cited.
+"""The offline, deterministic generator: for each request of the message, in the order asked,
+the statements of its passages that answer it best, cited.
 
-Sentences of the best passages are scored by how many of the question's terms (stemmed,
-stop words removed) they contain, normalised by length, with a small preference for better
-ranked passages; the best few are kept in passage order and cited [n] by source. When the best
-passage is not similar enough to the question, the answer says so and offers a human.
+Statements (whole sentences and list facts, Markdown removed: `statements.py`) are scored by
+how much of the request they cover: its terms (stemmed, stop words and numbers removed, each
+weighted by how rare it is among the candidate statements) found in the statement or its
+passage's title, with a small preference for better ranked passages and earlier statements. A
+request gets its best statement (and the next one of the same passage when that answers too),
+plus the best of another passage that covers nearly as much; a request that names a product is
+answered from that product's passages, not its variants'; one that names several ("the Silver
+card compared to the Bronze one") gets a statement about each. A request the knowledge base
+does not cover (its best passage is not similar enough, or no statement shares enough of its
+terms) gets an honest "I couldn't find that", while the other requests are still answered.
 """
 
 import math
 import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from py_rust_stemmers import SnowballStemmer
 
@@ -17,18 +27,19 @@ from orchestrator.generators.base import (
     DONT_KNOW,
     Draft,
     GenerationInput,
+    Request,
     pieces_of,
 )
+from orchestrator.generators.statements import Statement, statements
 
 WORD = re.compile(r"[A-Za-z0-9]+")
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|)")
-MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 STOP = frozenset(
     """a an and are as at be but by can could do does for from have how i if in is it me my of
     on or our please should so that the their them then there these they this to was we what when
     where which who why will with would you your""".split()
 )
+NOT_FOUND = "I couldn't find anything about “{request}” in our help center."
+SHORT_VALUE_WORDS = 8
 _stemmer = SnowballStemmer("english")
 
 
@@ -37,44 +48,56 @@ def terms(text: str) -> set[str]:
     return {_stemmer.stem_word(w) for w in WORD.findall(text.lower()) if w not in STOP}
 
 
-def unwrap(passage: str) -> str:
-    """Join hard-wrapped lines: a line break inside a paragraph does not end a statement."""
-    lines: list[str] = []
-    for line in passage.splitlines():
-        previous = lines[-1] if lines else ""
-        continues = previous.strip() and not previous.lstrip().startswith(("#", "|"))
-        if continues and line.strip() and not BLOCK_START.match(line):
-            lines[-1] = f"{previous.rstrip()} {line.strip()}"
-        else:
-            lines.append(line)
-    return "\n".join(lines)
+def topic_terms(text: str) -> set[str]:
+    """A request's content words, without its numbers: amounts, dates and account numbers say
+    which case it is, not what it is about."""
+    return {term for term in terms(text) if not term.isdigit()}
 
 
-def sentences(passage: str) -> list[str]:
-    """Statements of a passage worth quoting: Markdown markers, table rows, questions and
-    fragments left out."""
-    found = []
-    for raw in SENTENCE.split(unwrap(passage)):
-        if raw.count("|") >= 2:
-            continue
-        sentence = MARKUP.sub("", raw).strip().strip("\"'`*_ ")
-        if len(sentence.split()) < 5 or sentence.endswith((":", "?")):
-            continue
-        found.append(sentence if sentence[-1] in ".!" else sentence + ".")
-    return found
+@dataclass(frozen=True)
+class Candidate:
+    """A statement of a ranked passage."""
+
+    statement: Statement
+    source: Source
+    rank: int
+    position: int
+    terms: frozenset[str]
+
+
+def subject_of(title: str) -> str | None:
+    """What a titled passage is about: the title's part before a colon, if it has one."""
+    head, colon, _ = title.partition(":")
+    return head.strip() if colon and head.strip() else None
+
+
+def shortened(text: str, limit: int = 80) -> str:
+    """A request as it can be quoted back."""
+    text = " ".join(text.split()).rstrip("?.! ")
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
 
 
 class ExtractiveGenerator:
-    """Answers with the most relevant sentences of the retrieved passages."""
+    """Answers each request with the most relevant statements of its passages."""
 
     name = "extractive"
 
     def __init__(
-        self, *, min_confidence: float, max_sentences: int = 3, max_sources: int = 3
+        self,
+        *,
+        min_confidence: float,
+        max_sources: int = 4,
+        max_requests: int = 6,
+        min_terms: int = 2,
+        sources_per_request: int = 2,
+        second_source_share: float = 0.6,
     ) -> None:
         self._min_confidence = min_confidence
-        self._max_sentences = max_sentences
         self._max_sources = max_sources
+        self._max_requests = max_requests
+        self._min_terms = min_terms
+        self._sources_per_request = sources_per_request
+        self._second_source_share = second_source_share
 
     async def draft(self, given: GenerationInput) -> Draft:
         """Compose the answer at once; stream it in pieces."""
@@ -90,23 +113,148 @@ class ExtractiveGenerator:
             return prefix + CANNOT_LOOK_UP, [], True
         if not given.sources or (given.confidence or 0.0) < self._min_confidence:
             return prefix + DONT_KNOW, [], True
-        wanted = terms(given.question)
-        scored = []
-        for rank, source in enumerate(given.sources[: self._max_sources]):
-            for position, sentence in enumerate(sentences(source.text or source.snippet)):
-                found = terms(sentence)
-                overlap = len(wanted & found)
-                if overlap:
-                    value = overlap / math.sqrt(len(found)) - 0.1 * rank - 0.01 * position
-                    scored.append((value, rank, position, sentence))
-        if not scored:
-            return prefix + DONT_KNOW, [], True
-        best = sorted(scored, reverse=True)[: self._max_sentences]
+        requests = given.requests or [Request(given.question, given.sources, given.confidence)]
+        requests = requests[: self._max_requests]
+        candidates = {id(r): self._candidates(r) for r in requests}
+        weights = _rarity(c.terms for found in candidates.values() for c in found)
         cited: list[Source] = []
-        parts = []
-        for _, rank, _, sentence in sorted(best, key=lambda item: (item[1], item[2])):
-            source = given.sources[rank]
-            if source not in cited:
-                cited.append(source)
-            parts.append(f"{sentence} [{cited.index(source) + 1}]")
-        return prefix + " ".join(parts), cited, False
+        parts: list[str] = []
+        used: set[str] = set()
+        answered = 0
+        for request in requests:
+            chosen = self._choose(request, candidates[id(request)], weights, used)
+            if not chosen:
+                parts.append(NOT_FOUND.format(request=shortened(request.text)))
+                continue
+            answered += 1
+            compared = len(request.names) >= 2
+            quotes = []
+            for candidate in chosen:
+                text = self._render(candidate, compared)
+                if text not in used:
+                    used.update((text, candidate.statement.text))
+                    quotes.append(f"{text} [{self._cite(candidate.source, cited)}]")
+            parts.append(" ".join(quotes))
+        if not answered:
+            return prefix + DONT_KNOW, [], True
+        separator = "\n\n" if len(requests) > 1 else " "
+        return prefix + separator.join(parts), cited, answered < len(requests)
+
+    def _candidates(self, request: Request) -> list[Candidate]:
+        if (request.confidence or 0.0) < self._min_confidence:
+            return []
+        found = []
+        for rank, source in enumerate(request.sources[: self._max_sources]):
+            about = terms(source.title)
+            for position, statement in enumerate(statements(source.text or source.snippet)):
+                found.append(
+                    Candidate(
+                        statement,
+                        source,
+                        rank,
+                        position,
+                        frozenset(terms(statement.text) | about),
+                    )
+                )
+        return found
+
+    def _choose(
+        self,
+        request: Request,
+        candidates: list[Candidate],
+        weights: dict[str, float],
+        used: set[str],
+    ) -> list[Candidate]:
+        """The statements that answer the request best: the surest one (and the next from its
+        passage when it also answers), or one per product when the request names several."""
+        wanted = topic_terms(request.text)
+        if not wanted:
+            return []
+        needed = min(self._min_terms, len(wanted))
+        total = sum(weights.get(t, 1.0) for t in wanted)
+
+        def coverage(candidate: Candidate) -> float:
+            return sum(weights.get(t, 1.0) for t in wanted & candidate.terms) / total
+
+        def value(candidate: Candidate) -> float:
+            return coverage(candidate) - 0.05 * candidate.rank - 0.005 * candidate.position
+
+        usable = [
+            c
+            for c in candidates
+            if c.statement.text not in used and len(wanted & c.terms) >= needed
+        ]
+        if len(request.names) >= 2:
+            chosen = []
+            for name in request.names:
+                about = [c for c in usable if _about(c.source, name)]
+                if about:
+                    chosen.append(max(about, key=value))
+            return chosen
+        if request.names:
+            usable = [c for c in usable if _about(c.source, request.names[0])] or usable
+        if not usable:
+            return []
+        best = max(usable, key=value)
+        following = [
+            c
+            for c in usable
+            if c.source == best.source
+            and c.position == best.position + 1
+            and not c.statement.is_fact
+            and coverage(c) >= coverage(best) / 2
+        ]
+        others: list[Candidate] = []
+        for candidate in sorted(usable, key=value, reverse=True):
+            if len(others) + 1 >= self._sources_per_request:
+                break
+            if candidate.source not in (best.source, *(o.source for o in others)) and (
+                coverage(candidate) >= self._second_source_share * coverage(best)
+            ):
+                others.append(candidate)
+        return [best, *following[:1], *others]
+
+    @staticmethod
+    def _cite(source: Source, cited: list[Source]) -> int:
+        """The source's citation number (cited in order of first use)."""
+        if source not in cited:
+            cited.append(source)
+        return cited.index(source) + 1
+
+    @staticmethod
+    def _render(candidate: Candidate, compared: bool) -> str:
+        """A statement as quoted; a fact or a compared statement says what it is about."""
+        source, statement = candidate.source, candidate.statement
+        text = statement.text
+        subject = subject_of(source.title)
+        if compared and subject and not statement.is_fact and subject.lower() not in text.lower():
+            return f"{subject}: {text}"
+        if (
+            statement.is_fact
+            and subject
+            and statement.label
+            and statement.value
+            and not statement.label.istitle()
+            and subject.lower() not in statement.label.lower()
+            and len(statement.value.split()) <= SHORT_VALUE_WORDS
+        ):
+            return f"{statement.label} for the {subject}: {statement.value}."
+        return text
+
+
+def _about(source: Source, name: str) -> bool:
+    """Whether a passage's document is about the named product itself (not a variant of it)."""
+    title = source.title.lower()
+    return (subject_of(source.title) or "").lower() == name.lower() or title.startswith(
+        name.lower() + " "
+    )
+
+
+def _rarity(statement_terms: Iterable[frozenset[str]]) -> dict[str, float]:
+    """Inverse statement frequency of each term among the candidates (rarer weighs more)."""
+    frequency: Counter[str] = Counter()
+    total = 0
+    for found in statement_terms:
+        frequency.update(found)
+        total += 1
+    return {term: math.log(1 + total / count) for term, count in frequency.items()}

@@ -4,6 +4,7 @@ floor from the same run.
     uv run python -m bench.turn_latency                 # isolated stack, tau2 knowledge base
     uv run python -m bench.turn_latency --kb ''         # the same without a knowledge base
     uv run python -m bench.turn_latency --gateway http://127.0.0.1:8000 --amqp amqp://...
+    uv run python -m bench.turn_latency --cpu           # and CPU ms per turn of every process
 
 A turn is timed from sending `user_message` to receiving `answer_completed`. Its pipeline
 overhead is that time minus the retrieval tool call and the generation step, as the
@@ -28,6 +29,7 @@ import aio_pika
 import websockets
 
 from bench.broker_floor import request_reply_floor
+from bench.cpu import CpuMeter, per_turn_row
 from bench.stack import ingest, isolated_stack
 from bench.stats import Summary, summarise
 from tests.support.client import create_session
@@ -151,9 +153,14 @@ async def listen_to_turns(
 
 
 async def run(
-    gateway: str, amqp: str, turns: int, asked: Iterator[str], levels: list[int]
+    gateway: str,
+    amqp: str,
+    turns: int,
+    asked: Iterator[str],
+    levels: list[int],
+    cpu: CpuMeter | None = None,
 ) -> list[Summary]:
-    """Warm up, then measure each concurrency level for turns, overhead and the floor."""
+    """Warm up, then measure each concurrency level for turns, overhead, CPU and the floor."""
     reports: dict[str, dict[str, float]] = {}
     listener = await listen_to_turns(amqp, reports)
     results = []
@@ -162,7 +169,11 @@ async def run(
         for level in levels:
             per_session = max(5, turns // level)
             measured = Turns({}, reports)
+            if cpu:
+                cpu.mark()
             summary = await turns_at(gateway, level, per_session, measured, asked)
+            if cpu:
+                print(per_turn_row(f"{level} sessions", cpu.since(), summary.count), flush=True)
             await asyncio.sleep(1)  # the last turns' reports
             overhead = summarise(
                 f"  pipeline overhead, {level} sessions",
@@ -197,7 +208,14 @@ async def main() -> None:
         default=DEFAULT_KB,
         help="with --gateway: the JSONL knowledge base the running stack holds ('' for none)",
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="print CPU ms per turn of each service, RabbitMQ, PostgreSQL and Redis (/proc)",
+    )
     args = parser.parse_args()
+    if args.cpu and args.gateway:
+        parser.error("--cpu measures the processes of a stack it starts: leave out --gateway")
     if args.gateway:
         asked = itertools.cycle(questions(Path(args.asked_about) if args.asked_about else None))
         results = await run(args.gateway, args.amqp, args.turns, asked, args.levels)
@@ -208,7 +226,9 @@ async def main() -> None:
             if args.kb:
                 await ingest(gateway, Path(args.kb))
             asked = itertools.cycle(questions(Path(args.kb) if args.kb else None))
-            results = await run(gateway, infra.rabbitmq_url, args.turns, asked, args.levels)
+            pids = {name: process.process.pid for name, process in services.items()}
+            cpu = CpuMeter.of(pids) if args.cpu else None
+            results = await run(gateway, infra.rabbitmq_url, args.turns, asked, args.levels, cpu)
     for summary in results:
         print(summary.row())
 

@@ -60,13 +60,14 @@ ensure_rabbitmq() {
   $SUDO rabbitmqctl await_startup >/dev/null
 }
 
-# Tools some tests use: Chromium for the browser tests, promtool to check alert rules.
+# Tools some tests use: Chromium for the browser tests, promtool and amtool to check alerting.
 # Without --install, the tests that need them say so and skip.
 ensure_test_tools() {
   [[ $install -eq 1 ]] || return 0
   local wanted=()
   command -v chromium >/dev/null || wanted+=(chromium)
   command -v promtool >/dev/null || wanted+=(prometheus)
+  command -v amtool >/dev/null || wanted+=(prometheus-alertmanager)
   [[ ${#wanted[@]} -eq 0 ]] && return 0
   say "installing ${wanted[*]} with apt-get"
   $SUDO apt-get update -qq

@@ -21,7 +21,7 @@ def pre_stop_seconds(main: Manifest) -> int:
     return int(seconds)
 
 
-def check_service_objects(manifests: list[Manifest]) -> None:
+def check_service_objects(manifests: list[Manifest], *, autoscaled: bool = True) -> None:
     """What the issue asks of every service's objects, shared by k8s/ and the Helm chart."""
     deployments = of_kind(manifests, "Deployment")
     assert set(deployments) == set(SERVICES)
@@ -41,9 +41,13 @@ def check_service_objects(manifests: list[Manifest]) -> None:
         graceful = int(env["RABBITMQ_GRACEFUL_TIMEOUT"])
         assert pod["terminationGracePeriodSeconds"] >= graceful + pre_stop_seconds(main) + 5, name
         assert pod["securityContext"]["runAsNonRoot"] is True
-        # One autoscaler per Deployment (KEDA makes its own HPA; two would fight).
-        assert (name in hpas) != (name in scaled), name
-        assert "replicas" not in deployment["spec"], f"{name}: the autoscaler owns replicas"
+        if autoscaled:
+            # One autoscaler per Deployment (KEDA makes its own HPA; two would fight).
+            assert (name in hpas) != (name in scaled), name
+            assert "replicas" not in deployment["spec"], f"{name}: the autoscaler owns replicas"
+        else:
+            assert name not in hpas and name not in scaled, name
+            assert deployment["spec"]["replicas"] >= 2, f"{name}: one replica is no redundancy"
     for name, scaler in scaled.items():
         for trigger in scaler["spec"]["triggers"]:
             if trigger["type"] == "rabbitmq":
@@ -51,8 +55,9 @@ def check_service_objects(manifests: list[Manifest]) -> None:
                 assert trigger["authenticationRef"]["name"] in auths
 
 
-def check_network(manifests: list[Manifest]) -> None:
-    """Only the gateway is reachable from outside; services reach only their dependencies."""
+def check_network(manifests: list[Manifest], *, qdrant: str = "qdrant") -> None:
+    """Only the gateway is reachable from outside; services reach only their dependencies
+    (`qdrant`: its pods' name, or the address block of a Qdrant outside the cluster)."""
     policies = of_kind(manifests, "NetworkPolicy")
     assert policies["default-deny"]["spec"] == {
         "podSelector": {},
@@ -77,9 +82,11 @@ def check_network(manifests: list[Manifest]) -> None:
             ["ingress-nginx", "monitoring"] if name == "gateway" else ["monitoring"]
         )
         reached = {
-            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            peer["ipBlock"]["cidr"]
+            if "ipBlock" in peer
+            else peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
             for rule in spec["egress"]
             for peer in rule.get("to", [])
         }
         infra = {"rabbitmq", "postgresql", "redis", "opentelemetry-collector"}
-        assert reached == (infra | {"qdrant"} if name == "retrieval" else infra), name
+        assert reached == (infra | {qdrant} if name == "retrieval" else infra), name

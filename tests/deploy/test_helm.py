@@ -58,20 +58,41 @@ def test_every_service_has_values_and_keda_queues_exist() -> None:
         assert set(service["autoscaling"]["queues"]) <= consumed_queues(name), name
 
 
-@pytest.fixture(scope="module")
-def rendered() -> list[dict[str, Any]]:
-    helm = shutil.which("helm")
-    if helm is None:
-        pytest.skip("helm not installed: the chart's templates were not rendered")
-    done = subprocess.run(
-        [helm, "template", "support", str(CHART), "--namespace", "support"]
-        + ["--kube-version", "1.29.0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+VARIANTS = {
+    "default": [],
+    **{f.name.removesuffix("-values.yaml"): [f] for f in CHART.glob("ci/*.yaml")},
+}
+
+
+def helm(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the helm binary that the `helm-binary` dev dependency puts beside Python."""
+    binary = shutil.which("helm")
+    assert binary, "helm is missing: `uv sync` installs it with the dev dependencies"
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
+
+
+def value_files(variant: str) -> list[str]:
+    return [arg for path in VARIANTS[variant] for arg in ("--values", str(path))]
+
+
+def render(variant: str) -> list[dict[str, Any]]:
+    done = helm(
+        "template", "support", str(CHART), "--namespace", "support", "--kube-version", "1.29.0",
+        *value_files(variant),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return documents(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[dict[str, Any]]:
+    return render("default")
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_chart_lints_clean(variant: str) -> None:
+    done = helm("lint", str(CHART), "--strict", *value_files(variant))
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_chart_renders_valid_kubernetes(rendered: list[dict[str, Any]]) -> None:
@@ -85,4 +106,20 @@ def test_the_chart_renders_valid_kubernetes(rendered: list[dict[str, Any]]) -> N
 
 def test_the_chart_keeps_the_operational_promises(rendered: list[dict[str, Any]]) -> None:
     check_service_objects(rendered)
+    check_network(rendered)
+
+
+def test_an_external_qdrant_is_reached_by_its_address_block() -> None:
+    rendered = render("external-qdrant")
+    assert all(kubernetes_errors(m) == [] for m in rendered)
+    check_service_objects(rendered)
+    check_network(rendered, qdrant="10.40.0.0/16")
+    config = next(m for m in rendered if m["metadata"]["name"] == "support-config")
+    assert config["data"]["QDRANT_URL"].startswith("https://qdrant.internal")
+
+
+def test_without_autoscaling_each_service_keeps_fixed_replicas() -> None:
+    rendered = render("autoscaling-off")
+    assert all(kubernetes_errors(m) == [] for m in rendered)
+    check_service_objects(rendered, autoscaled=False)
     check_network(rendered)

@@ -26,6 +26,13 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
 
 
+def amtool(*args: str) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("amtool")
+    if binary is None:
+        pytest.skip("amtool not installed (Debian package `prometheus-alertmanager`)")
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
+
+
 def dashboard_queries() -> list[str]:
     """Every PromQL query of the dashboard, Grafana's range variable given a value."""
     return [
@@ -48,6 +55,31 @@ def test_alerts_fire_on_what_they_describe() -> None:
 def test_prometheus_config_passes_promtool() -> None:
     done = promtool("check", "config", str(OBSERVABILITY / "prometheus.yml"))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_alertmanager_config_passes_amtool() -> None:
+    done = amtool("check-config", str(OBSERVABILITY / "alertmanager.yml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_alert_reaches_the_receiver_for_its_severity() -> None:
+    rules = yaml.safe_load((OBSERVABILITY / "alerts.yml").read_text())
+    receivers = {"critical": "oncall", "warning": "team"}
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            labels = [f"alertname={rule['alert']}", "service=gateway"]
+            labels += [f"{k}={v}" for k, v in rule["labels"].items()]
+            config = f"--config.file={OBSERVABILITY / 'alertmanager.yml'}"
+            done = amtool("config", "routes", "test", config, *labels)
+            assert done.stdout.strip() == receivers[rule["labels"]["severity"]], rule["alert"]
+
+
+def test_prometheus_sends_alerts_to_the_compose_alertmanager() -> None:
+    config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    targets = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert targets == ["alertmanager:9093"]
+    assert "alertmanager" in compose["services"]
 
 
 def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:

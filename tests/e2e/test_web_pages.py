@@ -191,3 +191,31 @@ async def test_the_pages_are_served_with_strict_security_headers(stack: Stack) -
         page = await http.get("/")
     assert page.headers["content-type"].startswith("text/html")
     assert "https://" not in page.text, "the page loads nothing from elsewhere"
+
+
+@pytest.mark.parametrize(("path", "ready"), [("/docs", ".opblock"), ("/redoc", "h1")])
+async def test_the_api_docs_work_offline_under_the_pages_policy(
+    stack: Stack, browser: Any, path: str, ready: str
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    record_problems(page, problems)
+    elsewhere: list[str] = []
+    page.on(  # requests that got an answer: those the policy blocked never leave the browser
+        "requestfinished",
+        lambda r: (
+            elsewhere.append(r.url)
+            if not r.url.startswith((stack.gateway_url, "data:", "blob:"))
+            else None
+        ),
+    )
+    response = await page.goto(f"{stack.gateway_url}{path}")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    await page.wait_for_selector(ready, timeout=TIMEOUT_MS)
+    assert "/v1/sessions" in await page.inner_text("body")
+    if path == "/docs":
+        await page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    await page.close()
+    assert elsewhere == [], "the docs load nothing from another host"
+    # ReDoc's footer links its logo from a CDN: the policy blocks it, as it should.
+    assert [p for p in problems if "cdn.redoc.ly" not in p] == []

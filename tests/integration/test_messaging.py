@@ -119,3 +119,28 @@ async def test_an_unroutable_event_is_an_error_not_silence(infra: RunInfra) -> N
             await runtime.publisher.send_to("nobody.listens.here", message())
     finally:
         await runtime.stop()
+
+
+async def test_a_reply_to_a_route_that_is_gone_is_dropped_not_parked(infra: RunInfra) -> None:
+    """The asker died (or its private queue went with a broker restart): retrying the request
+    could never deliver its reply, so the request is done and nothing is parked."""
+    responder = ServiceRuntime(probe_settings("responder"))
+    handled: list[str] = []
+
+    @responder.consumer(RetrievalRequested)
+    async def answer(request: RetrievalRequested) -> None:
+        await responder.publisher.reply(request, request.follow(RetrievalCompleted, chunks=[]))
+        handled.append(str(request.event_id))
+
+    await responder.start()
+    try:
+        request = RetrievalRequested(
+            tenant_id="acme", session_id="s1", query="q", reply_to="orchestrator.gone"
+        )
+        await responder.publisher.publish(request)
+        await wait_until(lambda: handled == [str(request.event_id)], timeout=10)
+        await asyncio.sleep(1)
+        assert handled == [str(request.event_id)]
+        assert await queue_depth(infra, f"{responder.service}.parking") == 0
+    finally:
+        await responder.stop()

@@ -96,13 +96,13 @@ class ServiceProcess:
 
 
 def start_service(
-    name: str, env: dict[str, str], log_dir: Path, **extra_env: str
+    name: str, env: dict[str, str], log_dir: Path, *, port: int | None = None, **extra_env: str
 ) -> ServiceProcess:
-    """Start `python -m <name>` on a free port."""
-    port = free_port()
+    """Start `python -m <name>` on `port` (a free one by default)."""
+    port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-{port}.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", name],
             env=os.environ | env | {f"{name.upper()}_PORT": str(port)} | extra_env,

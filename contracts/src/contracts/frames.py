@@ -54,6 +54,9 @@ class Ack(ServerFrame):
     type: Literal["ack"] = "ack"
     client_message_id: str
     turn_id: str
+    received_at: float | None = Field(
+        default=None, description="When the gateway first took the message (epoch seconds)."
+    )
 
 
 class Typing(ServerFrame):
@@ -77,6 +80,9 @@ class AnswerCompletedFrame(ServerFrame):
 
     type: Literal["answer_completed"] = "answer_completed"
     turn_id: str
+    client_message_id: str | None = Field(
+        default=None, description="The customer message this answers."
+    )
     text: str
     sources: list[Source] = Field(default_factory=list)
     offers_human: bool = False
@@ -103,6 +109,15 @@ class AgentMessage(ServerFrame):
     text: str
 
 
+class Delivered(ServerFrame):
+    """The message reached the human agent holding the conversation (no assistant answer)."""
+
+    type: Literal["delivered"] = "delivered"
+    turn_id: str
+    client_message_id: str | None = None
+    ticket_id: str | None = None
+
+
 ErrorCode = Literal[
     "bad_json",
     "unknown_type",
@@ -112,6 +127,7 @@ ErrorCode = Literal[
     "unauthorized",
     "unavailable",
     "internal",
+    "turn_timeout",
 ]
 
 
@@ -122,6 +138,7 @@ class Error(ServerFrame):
     code: ErrorCode
     detail: str
     client_message_id: str | None = None
+    turn_id: str | None = None
     retry_after: float | None = None
 
 
@@ -138,10 +155,19 @@ ServerFrameUnion = Annotated[
     | AnswerCompletedFrame
     | Escalated
     | AgentMessage
+    | Delivered
     | Error
     | Pong,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[
-    Ack | Typing | AnswerDeltaFrame | AnswerCompletedFrame | Escalated | AgentMessage | Error | Pong
+    Ack
+    | Typing
+    | AnswerDeltaFrame
+    | AnswerCompletedFrame
+    | Escalated
+    | AgentMessage
+    | Delivered
+    | Error
+    | Pong
 ] = TypeAdapter(ServerFrameUnion)

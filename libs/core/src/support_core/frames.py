@@ -60,12 +60,14 @@ class FrameEmitter:
     async def ring(
         self, tenant_id: str, session_id: str, appended: Appended, doorbell: Event
     ) -> None:
-        """Tell the instances holding the session that frames up to `appended.seq` exist."""
-        if appended.held and self._local_notify is not None:
+        """Tell the instances holding the session that frames up to `appended.seq` exist.
+
+        This instance's own sockets are told whether or not Redis lists them: a socket that
+        reconnected here may have been listed a moment after its predecessor was unlisted."""
+        if self._local_notify is not None:
             self._local_notify(session_id, appended.seq)
         for route in appended.instances:
-            if route == self._local_route and self._local_notify is not None:
-                self._local_notify(session_id, appended.seq)
+            if route == self._local_route:
                 continue
             try:
                 await self._publisher.send_to(route, doorbell)

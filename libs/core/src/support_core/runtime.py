@@ -16,12 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts import Event
 from support_core.db import create_engine, migrate
 from support_core.degraded import RedisGuard
-from support_core.messaging.broker import (
-    create_broker,
-    declare_topology,
-    subscribe,
-    subscribe_raw,
-)
+from support_core.messaging.broker import create_broker, subscribe, subscribe_raw
+from support_core.messaging.catalogue import Topology
 from support_core.messaging.drain import drain
 from support_core.messaging.instance import InstanceRoute
 from support_core.messaging.outbox import Outbox
@@ -74,6 +70,11 @@ class ServiceRuntime:
             else None
         )
         self.keys = Keys(settings.redis.key_prefix)
+        self.topology = Topology(
+            settings.rabbitmq.url.get_secret_value(),
+            delivery_limit=settings.rabbitmq.delivery_limit,
+            service=self.service,
+        )
         self._metadata = metadata
         self._migrations = migrations
         self._engine: AsyncEngine | None = None
@@ -129,6 +130,7 @@ class ServiceRuntime:
                 delivery_limit=self.settings.rabbitmq.delivery_limit,
                 name=name,
                 prefetch=prefetch,
+                patience=self.settings.rabbitmq.transient_patience,
             )
             return handler
 
@@ -149,6 +151,7 @@ class ServiceRuntime:
                 handler,
                 delivery_limit=self.settings.rabbitmq.delivery_limit,
                 name=name,
+                patience=self.settings.rabbitmq.transient_patience,
             )
             return handler
 
@@ -184,7 +187,7 @@ class ServiceRuntime:
                 broker=self.broker,
             )
         await self.broker.connect()
-        await declare_topology(self.broker, self.service)
+        await self.topology.apply()
         for hook in self._on_start:
             await hook()
         await self.broker.start()
@@ -232,6 +235,7 @@ class ServiceRuntime:
         for hook in reversed(self._on_stop):
             await hook()
         await self.broker.stop()
+        await self.topology.close()
         if self._guard is not None:
             await self._guard.close()
         if self._redis is not None:
@@ -242,7 +246,10 @@ class ServiceRuntime:
 
     def readiness_checks(self) -> list[ReadinessCheck]:
         """Broker, database and Redis, plus whatever the service registered."""
-        checks = [ReadinessCheck("broker", self._check_broker)]
+        checks = [
+            ReadinessCheck("broker", self._check_broker),
+            ReadinessCheck("topology", self.topology.check),
+        ]
         if self._engine is not None:
             checks.append(ReadinessCheck("database", self._check_database))
         if self._guard is not None:

@@ -19,6 +19,12 @@ class RabbitSettings(BaseSettings):
     url: SecretStr = SecretStr(DEFAULT_RABBITMQ_URL)
     prefetch: int = Field(default=64, ge=1, le=1000)
     delivery_limit: int = Field(default=3, ge=0)
+    transient_patience: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds a handler retries while PostgreSQL, Redis or the broker "
+        "reconnects, before the delivery counts as failed.",
+    )
     graceful_timeout: float = 20.0
 
 

@@ -6,8 +6,10 @@ from fastapi import FastAPI
 
 from gateway import (
     api,
+    api_docs,
     audit_api,
     customers,
+    echo,
     escalations_api,
     handlers,
     handoff,
@@ -52,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         escalations_api.router,
         audit_api.router,
         pages.router,
+        api_docs.router,
     )
     document_auth_errors(routers)
     app = service_app(
@@ -61,6 +64,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    if settings.environment == "test":
+        app.include_router(echo.router)
+    app.mount(api_docs.ASSETS, api_docs.assets, name="api-docs")
     app.mount("/static", pages.static, name="static")
     protect(app, settings)
     app.state.gateway = gateway

@@ -28,6 +28,7 @@ from gateway.settings import GatewaySettings
 from gateway.tenants import KeyRole, TenantDirectory
 from gateway.tokens import Principal, TokenIssuer
 from support_core.db import create_engine
+from support_core.messaging.catalogue import BINDINGS, Topology
 
 app = typer.Typer(help="Operate the support platform.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
@@ -37,6 +38,8 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(dlq_app, name="dlq")
 eval_app = typer.Typer(help="Test the assistant before launch.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+topology_app = typer.Typer(help="The broker's exchanges and queues.", no_args_is_help=True)
+app.add_typer(topology_app, name="topology")
 console = Console()
 
 
@@ -294,3 +297,25 @@ def run_eval(
             console.print(f"[red]{outcome.case_id}[/red]: {outcome.error}")
     for path in write_reports(outcomes, figures, report):
         console.print(f"wrote {path}")
+
+
+@topology_app.command("apply")
+def apply_topology() -> None:
+    """Declare every exchange, queue, binding and dead-letter route of the platform (every
+    service does this when it starts; run it first in a deployment that wants the broker ready
+    before any service)."""
+
+    async def apply() -> list[str]:
+        settings = GatewaySettings().rabbitmq
+        topology = Topology(settings.url.get_secret_value(), delivery_limit=settings.delivery_limit)
+        try:
+            await topology.apply()
+            return await topology.missing()
+        finally:
+            await topology.close()
+
+    missing = asyncio.run(apply())
+    if missing:
+        console.print(f"[red]still missing[/red]: {', '.join(missing)}")
+        raise typer.Exit(1)
+    console.print(f"declared {len(BINDINGS)} queues and their dead-letter routes")

@@ -8,6 +8,7 @@ its writer simply reads a larger batch from Redis when it catches up.
 import asyncio
 import contextlib
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -41,6 +42,7 @@ class ClientConnection:
         self._direct: deque[dict[str, Any]] = deque(maxlen=MAX_DIRECT_FRAMES)
         self._wake = asyncio.Event()
         self.closed = asyncio.Event()
+        self.observers: list[Callable[[dict[str, Any]], None]] = []
 
     def notify(self, seq: int) -> None:
         """Frames up to `seq` exist in the stream."""
@@ -76,6 +78,8 @@ class ClientConnection:
                     for frame in frames:
                         await self._send(frame)
                         self.cursor = int(frame["seq"])
+                        for observe in self.observers:
+                            observe(frame)
         except Exception:
             # A stuck or vanished client (timeout, disconnect): drop it; it can resume elsewhere.
             with contextlib.suppress(Exception):
@@ -112,6 +116,10 @@ class ConnectionHub:
             return False
         del self._by_session[connection.session_id]
         return True
+
+    def holds(self, session_id: str) -> bool:
+        """Whether a socket of the session is open here."""
+        return bool(self._by_session.get(session_id))
 
     def sessions(self) -> list[tuple[str, str]]:
         """(tenant, session) of every socket held here."""

@@ -26,6 +26,7 @@ from support_core.frames import FrameEmitter
 from support_core.messaging.publisher import EventPublisher
 
 log = structlog.get_logger(__name__)
+RETRY_UNAVAILABLE_SECONDS = 1.0
 
 
 class ProtocolHandler:
@@ -66,9 +67,10 @@ class ProtocolHandler:
         except orjson.JSONDecodeError:
             await self.error("bad_json", "the frame is not valid JSON")
             return
-        if not isinstance(data, dict) or data.get("type") not in CLIENT_FRAME_TYPES:
-            kind = data.get("type") if isinstance(data, dict) else None
-            await self.error("unknown_type", f"unknown frame type {kind!r}")
+        kind = data.get("type") if isinstance(data, dict) else None
+        if not isinstance(kind, str) or kind not in CLIENT_FRAME_TYPES:
+            shown = kind if isinstance(kind, str | None) else type(kind).__name__
+            await self.error("unknown_type", f"unknown frame type {shown!r}")
             return
         try:
             frame = client_frame_adapter.validate_python(data)
@@ -107,11 +109,14 @@ class ProtocolHandler:
                 retry_after=round(verdict.retry_after, 3),
             )
             return
-        turn_id, is_new = await self._sessions.claim_client_message(
+        turn_id, received_at, is_new = await self._sessions.claim_client_message(
             session, frame.client_message_id, str(uuid4())
         )
+        ack = Ack(
+            client_message_id=frame.client_message_id, turn_id=turn_id, received_at=received_at
+        )
         if not is_new:
-            await self._emit(Ack(client_message_id=frame.client_message_id, turn_id=turn_id))
+            await self._emit(ack)
             return
         event = ChatMessageReceived(
             tenant_id=session.tenant_id,
@@ -123,14 +128,17 @@ class ProtocolHandler:
             gateway_instance=self._instance_route,
             session_seq=await self._sessions.next_message_seq(session),
         )
-        await self._emit(Ack(client_message_id=frame.client_message_id, turn_id=turn_id))
+        await self._emit(ack)
         try:
             await self._publisher.publish(event)
         except Exception:
             log.exception("could not publish a customer message")
             await self._sessions.release_client_message(session, frame.client_message_id)
             await self.error(
-                "unavailable", "the message could not be delivered; retry", frame.client_message_id
+                "unavailable",
+                "the message could not be delivered; send it again",
+                frame.client_message_id,
+                retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
 
     async def error(
@@ -140,11 +148,18 @@ class ProtocolHandler:
         client_message_id: object = None,
         *,
         retry_after: float | None = None,
+        turn_id: str | None = None,
     ) -> None:
         """Send an `error` frame; the connection stays open."""
         message_id = client_message_id if isinstance(client_message_id, str) else None
         await self._emit(
-            Error(code=code, detail=detail, client_message_id=message_id, retry_after=retry_after)
+            Error(
+                code=code,
+                detail=detail,
+                client_message_id=message_id,
+                retry_after=retry_after,
+                turn_id=turn_id,
+            )
         )
 
     async def _emit(self, frame: Ack | Error) -> None:

@@ -1,5 +1,6 @@
 """Chat sessions, kept in Redis so every gateway instance sees them."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -96,19 +97,34 @@ class SessionStore:
 
     async def claim_client_message(
         self, session: ChatSession, client_message_id: str, turn_id: str
-    ) -> tuple[str, bool]:
-        """The turn id of this client message and whether it is new (else a client retry)."""
+    ) -> tuple[str, float, bool]:
+        """The turn id of this client message, when the gateway first took it (epoch
+        seconds), and whether it is new (else a client retry)."""
         key = self._keys.session(
             session.tenant_id, session.session_id, f"client-message:{client_message_id}"
         )
+        now = time.time()
 
-        async def remote() -> tuple[str, bool]:
+        async def remote() -> tuple[str, float, bool]:
             existing: bytes | None = await self._redis.set(
-                key, turn_id, nx=True, ex=self._ttl, get=True
+                key, f"{turn_id}|{now}", nx=True, ex=self._ttl, get=True
             )
-            return (existing.decode(), False) if existing else (turn_id, True)
+            if existing is None:
+                return turn_id, now, True
+            claimed, _, at = existing.decode().partition("|")
+            return claimed, float(at or now), False
 
-        return await self._guard.run(remote, lambda: (turn_id, True))
+        return await self._guard.run(remote, lambda: (turn_id, now, True))
+
+    async def first_to_report(self, session: ChatSession, turn_id: str, what: str) -> bool:
+        """Whether this caller is the first to report `what` about a turn (once per turn across
+        sockets and instances; while Redis is unreachable, every caller is first)."""
+        key = self._keys.session(session.tenant_id, session.session_id, f"{what}:{turn_id}")
+
+        async def remote() -> bool:
+            return bool(await self._redis.set(key, 1, nx=True, ex=self._ttl))
+
+        return await self._guard.run(remote, lambda: True)
 
     async def release_client_message(self, session: ChatSession, client_message_id: str) -> None:
         """Forget a client message that could not be accepted, so a retry goes through."""

@@ -43,6 +43,11 @@ class GatewaySettings(ServiceSettings):
         default="600/minute", description="Sessions a tenant may open (`limits` notation)."
     )
     max_sockets_per_tenant: int = Field(default=1000, ge=1)
+    turn_deadline_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A turn with no frame for this long gets an `error` frame `turn_timeout`.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the REST API from a browser."
     )

@@ -1,5 +1,6 @@
 """Short-lived JWTs for customers' sessions, agents and auditors."""
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -35,7 +36,8 @@ class TokenIssuer:
 
     def issue(self, principal: Principal, *, ttl_seconds: int | None = None) -> tuple[str, int]:
         """A signed token and its expiry (unix seconds)."""
-        expires = utcnow() + timedelta(seconds=ttl_seconds or self._ttl)
+        # JWT expiry is whole seconds: rounding up keeps a token valid for its full lifetime.
+        expires = math.ceil((utcnow() + timedelta(seconds=ttl_seconds or self._ttl)).timestamp())
         claims = {
             "sub": principal.subject,
             "tid": principal.tenant_id,
@@ -44,7 +46,7 @@ class TokenIssuer:
         }
         if principal.customer_id:
             claims["cid"] = principal.customer_id
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM), int(expires.timestamp())
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM), expires
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token."""

@@ -7,6 +7,7 @@ import httpx
 
 from orchestrator.breakers import BreakerRegistry
 from orchestrator.builtin_tools import EscalationAssessTool, KnowledgeSearchTool, MemoryRecallTool
+from orchestrator.client_messages import ClientMessages
 from orchestrator.crm import CrmLookupTool
 from orchestrator.generators.anthropic_messages import AnthropicGenerator
 from orchestrator.generators.extractive import ExtractiveGenerator
@@ -84,14 +85,15 @@ class OrchestratorComponents:
             else None
         )
         state = SessionState(runtime.redis, runtime.keys, runtime.redis_guard)
+        emitter = FrameEmitter(
+            SessionStream(runtime.redis, runtime.keys, runtime.redis_guard), runtime.publisher
+        )
         pipeline = TurnPipeline(
             state=state,
             tools=tools,
             runner=ToolRunner(breakers, runtime.tracer, runtime.metrics),
             generator=self._generator(extractive, breakers),
-            emitter=FrameEmitter(
-                SessionStream(runtime.redis, runtime.keys, runtime.redis_guard), runtime.publisher
-            ),
+            emitter=emitter,
             outbox=runtime.outbox,
             tracer=runtime.tracer,
             metrics=self._metrics,
@@ -101,6 +103,7 @@ class OrchestratorComponents:
             pipeline=pipeline,
             sequencer=SessionSequencer(runtime.redis, runtime.keys, runtime.redis_guard),
             outbox=runtime.outbox,
+            messages=ClientMessages(runtime.engine, emitter),
             order_wait=timeouts.order_wait,
         )
 

@@ -15,6 +15,7 @@ from contracts import (
     ToolCall,
     utcnow,
 )
+from contracts.frames import AnswerCompletedFrame
 from orchestrator.generators.base import Request
 from support_core.session_state import Snapshot
 
@@ -69,6 +70,7 @@ class TurnContext:
     assessment: EscalationAssessed | None = None
     customer_record: dict[str, Any] | None = None
     completed: AnswerCompleted | None = None
+    answer_frame: AnswerCompletedFrame | None = None
     tools_called: list[ToolCall] = field(default_factory=list)
     degraded: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)

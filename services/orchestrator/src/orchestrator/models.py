@@ -18,3 +18,14 @@ turns = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+client_messages = sa.Table(
+    "client_messages",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("message_id", sa.String(100), primary_key=True),
+    sa.Column("turn_id", sa.String(64), nullable=False),
+    sa.Column("answer", sa.JSON),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+)

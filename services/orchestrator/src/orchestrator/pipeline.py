@@ -35,7 +35,8 @@ from contracts import (
     TurnCompleted,
     utcnow,
 )
-from contracts.frames import AnswerCompletedFrame, AnswerDeltaFrame, Escalated, Typing
+from contracts.frames import AnswerCompletedFrame, AnswerDeltaFrame, Delivered, Escalated, Typing
+from orchestrator.client_messages import ClientMessages
 from orchestrator.context import (
     TurnContext,
     customer_facing,
@@ -258,16 +259,17 @@ class TurnPipeline:
             generator=generator_name,
             confidence=retrieval.confidence if retrieval else None,
         )
+        context.answer_frame = AnswerCompletedFrame(
+            turn_id=context.turn_id,
+            client_message_id=message.message_id,
+            text=answer,
+            sources=sources,
+            escalated=escalated,
+            ticket_id=completed.ticket_id,
+            offers_human=draft.offers_human,
+        )
         seq = await frames.finish(
-            AnswerCompletedFrame(
-                turn_id=context.turn_id,
-                text=answer,
-                sources=sources,
-                escalated=escalated,
-                ticket_id=completed.ticket_id,
-                offers_human=draft.offers_human,
-            ),
-            lambda seq: completed.model_copy(update={"seq": seq}),
+            context.answer_frame, lambda seq: completed.model_copy(update={"seq": seq})
         )
         context.completed = completed.model_copy(update={"seq": seq})
 
@@ -295,7 +297,8 @@ class TurnPipeline:
         )
 
     async def forward_to_agent(self, context: TurnContext) -> None:
-        """A human holds the session: record the message for the agent instead of answering."""
+        """A human holds the session: record the message for the agent instead of answering,
+        and tell the client it reached the agent (the turn is over for the assistant)."""
         await self._commit(
             context,
             utcnow(),
@@ -303,6 +306,17 @@ class TurnPipeline:
             answer_text="",
             handled_by="agent",
             ticket_id=context.state.ticket_id,
+        )
+        message = context.message
+        await self._emitter.emit(
+            message.tenant_id,
+            context.session_id,
+            Delivered(
+                turn_id=context.turn_id,
+                client_message_id=message.message_id,
+                ticket_id=context.state.ticket_id,
+            ),
+            lambda seq: message.follow(FramesAppended, seq=seq),
         )
 
     async def _commit(
@@ -320,6 +334,7 @@ class TurnPipeline:
         async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
             if uow.duplicate:
                 return
+            await ClientMessages.record(uow.conn, message, context.answer_frame)
             await uow.conn.execute(
                 turns.insert().values(
                     turn_id=context.turn_id,

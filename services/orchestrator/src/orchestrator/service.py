@@ -1,8 +1,13 @@
-"""A customer message becomes a turn: in its session's order, once, through the pipeline."""
+"""A customer message becomes a turn: in its session's order, once, through the pipeline.
+
+Once means per event (the inbox) and per client message (its durable claim): a message the
+client retried after Redis lost the gateway's record starts no second turn.
+"""
 
 import logging
 
 from contracts import ChatMessageReceived
+from orchestrator.client_messages import ClientMessages
 from orchestrator.context import TurnContext
 from orchestrator.ordering import SessionSequencer
 from orchestrator.pipeline import CONSUMER, TurnPipeline
@@ -20,11 +25,13 @@ class TurnRunner:
         pipeline: TurnPipeline,
         sequencer: SessionSequencer,
         outbox: Outbox,
+        messages: ClientMessages,
         order_wait: float,
     ) -> None:
         self._pipeline = pipeline
         self._sequencer = sequencer
         self._outbox = outbox
+        self._messages = messages
         self._order_wait = order_wait
 
     async def run(self, message: ChatMessageReceived) -> None:
@@ -37,5 +44,9 @@ class TurnRunner:
         if not in_order:
             log.warning("turn %s of session %s ran without its predecessor", seq, session_id)
         if not await self._outbox.seen(CONSUMER, message.event_id):
-            await self._pipeline.run(TurnContext(message))
+            claim = await self._messages.claim(message)
+            if claim.turn_id == message.correlation_id:
+                await self._pipeline.run(TurnContext(message))
+            elif await self._messages.replay(message, claim):
+                log.info("answer of turn %s written again for a retried message", claim.turn_id)
         await self._sequencer.finish_turn(tenant_id, session_id, seq)

@@ -1,4 +1,4 @@
-"""The broker every service uses: confirms, mandatory publishing, bounded prefetch, DLX topology."""
+"""The broker every service uses: confirms, mandatory publishing, bounded prefetch, DLX queues."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -13,14 +13,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from contracts import Event
-from support_core.messaging.topology import (
-    DEAD_LETTERS,
-    ESCALATIONS,
-    EVENTS,
-    REPLIES,
-    parking_queue,
-    service_queue,
-)
+from support_core.messaging.topology import EVENTS, service_queue
+from support_core.messaging.transient import patient
 from support_core.settings import RabbitSettings
 
 E = TypeVar("E", bound=Event)
@@ -61,14 +55,6 @@ def create_broker(
     )
 
 
-async def declare_topology(broker: RabbitBroker, service: str) -> None:
-    """Declare the shared exchanges and this service's parking queue."""
-    for exchange in (EVENTS, REPLIES, ESCALATIONS, DEAD_LETTERS):
-        await broker.declare_exchange(exchange)
-    parked = await broker.declare_queue(parking_queue(service))
-    await parked.bind(DEAD_LETTERS.name, routing_key=service)
-
-
 def subscribe_raw(
     broker: RabbitBroker,
     service: str,
@@ -78,11 +64,13 @@ def subscribe_raw(
     delivery_limit: int,
     name: str | None = None,
     prefetch: int | None = None,
+    patience: float = 30.0,
 ) -> None:
-    """Consume raw bodies bound by `routing_key` through the service's own durable queue."""
+    """Consume raw bodies bound by `routing_key` through the service's own durable queue; a
+    handler that fails because a dependency is restarting is retried (`transient.py`)."""
     queue = service_queue(service, routing_key, delivery_limit=delivery_limit, name=name)
     channel = Channel(prefetch_count=prefetch) if prefetch else None
-    broker.subscriber(queue, EVENTS, channel=channel)(handler)
+    broker.subscriber(queue, EVENTS, channel=channel)(patient(handler, patience=patience))
 
 
 def subscribe(
@@ -94,6 +82,7 @@ def subscribe(
     delivery_limit: int,
     name: str | None = None,
     prefetch: int | None = None,
+    patience: float = 30.0,
 ) -> None:
     """Consume one event type, parsed, through the service's own durable queue."""
 
@@ -108,4 +97,5 @@ def subscribe(
         delivery_limit=delivery_limit,
         name=name,
         prefetch=prefetch,
+        patience=patience,
     )

@@ -1,11 +1,16 @@
 """Publishing events: persistent, confirmed, mandatory."""
 
+import logging
+
 from aiormq.abc import FieldValue
+from aiormq.exceptions import DeliveryError
 from faststream.rabbit import RabbitBroker, RabbitExchange
 
 from contracts import Event
 from support_core.messaging.topology import EVENTS, REPLIES
 from support_core.observability.context import context_headers
+
+log = logging.getLogger(__name__)
 
 
 class EventPublisher:
@@ -41,6 +46,14 @@ class EventPublisher:
         await self.publish(event, exchange=REPLIES, routing_key=route)
 
     async def reply(self, request: Event, response: Event) -> None:
-        """Answer a request on the route it asked for; requests without one get no reply."""
-        if request.reply_to:
+        """Answer a request on the route it asked for; requests without one get no reply.
+
+        A route that no longer exists (the asking instance died, or its private queue went
+        with a broker restart) drops the reply: the asker has given up or asks again, and
+        retrying would only park a healthy request."""
+        if not request.reply_to:
+            return
+        try:
             await self.send_to(request.reply_to, response)
+        except DeliveryError:
+            log.warning("reply to %s dropped: that route is gone", response.event_type)

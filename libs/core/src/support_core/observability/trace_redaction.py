@@ -1,8 +1,9 @@
-"""Spans leave the service without personal data: exception texts are redacted on export.
+"""Spans leave the service without personal data or credentials.
 
 Exceptions recorded on spans carry their message (a validation error quotes its input, a
-customer's text); instrumentation attributes (routes, routing keys, ids) carry none and are
-exported as they are.
+customer's text), so their texts are fully redacted on export; instrumentation attributes
+(routes, routing keys, ids) carry no personal data but a URL may carry a token
+(`?token=` of a WebSocket URL), so every string attribute loses its credentials.
 """
 
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Status
 
 from support_core.redaction import default_redactor
+from support_core.redaction.secrets import scrub_secrets
 
 
 def _redacted_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -23,8 +25,16 @@ def _redacted_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]
     }
 
 
+def _without_secrets(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {
+        key: scrub_secrets(value) if isinstance(value, str) else value
+        for key, value in (attributes or {}).items()
+    }
+
+
 def redact_span(span: ReadableSpan) -> ReadableSpan:
-    """A copy of the span with its events' texts and status description redacted."""
+    """A copy of the span with credentials removed from its attributes, and its events'
+    texts and status description redacted."""
     exception_attributes = {
         key: value for key, value in (span.attributes or {}).items() if key.startswith("exception.")
     }
@@ -34,7 +44,10 @@ def redact_span(span: ReadableSpan) -> ReadableSpan:
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes={**(span.attributes or {}), **_redacted_attributes(exception_attributes)},
+        attributes={
+            **_without_secrets(span.attributes),
+            **_redacted_attributes(exception_attributes),
+        },
         events=[
             Event(event.name, _redacted_attributes(event.attributes), event.timestamp)
             for event in span.events

@@ -11,11 +11,13 @@ from support_core.redaction.names import find_names
 from support_core.redaction.network import find_emails, find_ips
 from support_core.redaction.numbers import find_cards, find_ibans, find_ssns
 from support_core.redaction.phones import DEFAULT_REGIONS, find_phones
+from support_core.redaction.secrets import find_secrets
 
 
 class Entity(StrEnum):
-    """Kinds of personal data, in the order that wins when two findings tie."""
+    """Kinds of personal data (and credentials), in the order that wins when two findings tie."""
 
+    SECRET = "SECRET"
     EMAIL = "EMAIL"
     IBAN = "IBAN"
     CARD = "CARD"
@@ -53,6 +55,7 @@ class Redactor:
 
     def __init__(self, *, phone_regions: Sequence[str] = DEFAULT_REGIONS, names: bool = True):
         detectors: list[tuple[Entity, Detector]] = [
+            (Entity.SECRET, find_secrets),
             (Entity.EMAIL, find_emails),
             (Entity.IBAN, find_ibans),
             (Entity.CARD, find_cards),

@@ -19,6 +19,7 @@
   let sessionStartedAt = 0;
   const answers = new Map(); // turn_id -> the bubble being streamed
   const unacked = new Map(); // client_message_id -> {frame, item}
+  const unanswered = new Map(); // client_message_id -> frame, until its turn ends
 
   function newId() {
     return Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
@@ -121,6 +122,7 @@
       scrollDown();
     },
     answer_completed(frame) {
+      if (frame.client_message_id) unanswered.delete(frame.client_message_id);
       const item = answerBubble(frame.turn_id);
       item.querySelector(".text").textContent = frame.text;
       item.classList.add("complete");
@@ -138,7 +140,20 @@
       setMode("assigned");
       bubble("agent", frame.text, "Agent");
     },
+    delivered(frame) {
+      unanswered.delete(frame.client_message_id);
+    },
     error(frame) {
+      const again = frame.client_message_id && unanswered.get(frame.client_message_id);
+      if (frame.code === "unavailable" && again) {
+        // The platform could not take it just now: the same id never starts a second turn.
+        setTimeout(() => send(again), (frame.retry_after || 1) * 1000);
+        return;
+      }
+      if (frame.code === "turn_timeout") {
+        notice("This is taking longer than usual; the answer will appear here.", "error");
+        return;
+      }
       const wait = frame.retry_after ? ` (retry in ${Math.ceil(frame.retry_after)} s)` : "";
       notice(`${frame.detail}${wait}`, "error");
       const sent = frame.client_message_id && unacked.get(frame.client_message_id);
@@ -177,6 +192,7 @@
     const item = bubble("customer", text);
     item.classList.add("pending");
     unacked.set(frame.client_message_id, { frame, item });
+    unanswered.set(frame.client_message_id, frame);
     send(frame); // if the socket is down, it is sent again when it reconnects
   }
 
@@ -208,12 +224,13 @@
   function streamUrl() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const path = `/v1/sessions/${encodeURIComponent(session.session_id)}/stream`;
-    return `${scheme}://${location.host}${path}?token=${encodeURIComponent(session.token)}`;
+    return `${scheme}://${location.host}${path}`;
   }
 
   function connect() {
     setStatus("connecting…");
-    socket = new WebSocket(streamUrl());
+    // The token travels as a subprotocol, never in the URL (URLs end up in access logs).
+    socket = new WebSocket(streamUrl(), ["bearer", session.token]);
     socket.addEventListener("message", receive);
     socket.addEventListener("open", () => {
       retryMs = 500;

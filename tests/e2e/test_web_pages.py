@@ -106,6 +106,11 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     deltas = [f["text"] for f in frames if f["type"] == "answer_delta"]
     assert deltas and "".join(deltas) == completed["text"]
     assert await answer.locator(".text").inner_text() == completed["text"].strip()
+    await answer.locator(".rate-down").click()
+    await answer.locator(".rating-comment input").fill("I also wanted to know the fee")
+    await answer.locator(".rating-comment button").click()
+    await answer.locator(".rated").wait_for(timeout=TIMEOUT_MS)
+    assert any(f["type"] == "rated" and f["rating"] == "down" for f in frames)
 
     await customer.fill("#text", "I want to talk to a human agent")
     await customer.press("#text", "Enter")

@@ -13,7 +13,7 @@ from contracts.audit import (
 from contracts.chat import (
     AgentMessageSent,
     AnswerCompleted,
-    AnswerDelta,
+    AnswerRated,
     AttachmentRef,
     Audience,
     ChatMessageReceived,
@@ -60,8 +60,8 @@ from contracts.registry import REGISTRY, UnknownEventType, model_for, parse_even
 __all__ = [
     "REGISTRY",
     "AgentMessageSent",
+    "AnswerRated",
     "AnswerCompleted",
-    "AnswerDelta",
     "AttachmentRef",
     "Audience",
     "AuditCursor",

@@ -57,14 +57,6 @@ class ChatMessageReceived(Event):
     channel: str = "web"
 
 
-class AnswerDelta(Event):
-    """A streamed piece of an answer; `seq` is its frame's position in the session stream."""
-
-    event_type: Literal["answer.delta"] = "answer.delta"
-    seq: int
-    text: str
-
-
 class AnswerCompleted(Event):
     """The full answer of a turn."""
 
@@ -113,7 +105,15 @@ class AgentMessageSent(Event):
     agent_id: str
     customer_id: str | None = None
     text: str
-    seq: int = 0
+
+
+class AnswerRated(Event):
+    """The customer rated an answer (`correlation_id` is its turn); a turn is rated once."""
+
+    event_type: Literal["answer.rated"] = "answer.rated"
+    customer_id: str | None = None
+    rating: Literal["up", "down"]
+    comment: str | None = None
 
 
 class FramesAppended(Event):

@@ -35,9 +35,20 @@ class Ping(ClientFrame):
     type: Literal["ping"]
 
 
-ClientFrameUnion = Annotated[UserMessage | Resume | Ping, Field(discriminator="type")]
-client_frame_adapter: TypeAdapter[UserMessage | Resume | Ping] = TypeAdapter(ClientFrameUnion)
-CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping"})
+class Feedback(ClientFrame):
+    """The customer rates one of the assistant's answers in this session, once."""
+
+    type: Literal["feedback"]
+    turn_id: str = Field(min_length=1, max_length=100)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+ClientFrameUnion = Annotated[UserMessage | Resume | Ping | Feedback, Field(discriminator="type")]
+client_frame_adapter: TypeAdapter[UserMessage | Resume | Ping | Feedback] = TypeAdapter(
+    ClientFrameUnion
+)
+CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping", "feedback"})
 
 
 class ServerFrame(BaseModel):
@@ -128,6 +139,8 @@ ErrorCode = Literal[
     "unavailable",
     "internal",
     "turn_timeout",
+    "unknown_turn",
+    "already_rated",
 ]
 
 
@@ -140,6 +153,14 @@ class Error(ServerFrame):
     client_message_id: str | None = None
     turn_id: str | None = None
     retry_after: float | None = None
+
+
+class Rated(ServerFrame):
+    """The customer's rating of an answer was recorded."""
+
+    type: Literal["rated"] = "rated"
+    turn_id: str
+    rating: Literal["up", "down"]
 
 
 class Pong(ServerFrame):
@@ -156,6 +177,7 @@ ServerFrameUnion = Annotated[
     | Escalated
     | AgentMessage
     | Delivered
+    | Rated
     | Error
     | Pong,
     Field(discriminator="type"),
@@ -168,6 +190,7 @@ server_frame_adapter: TypeAdapter[
     | Escalated
     | AgentMessage
     | Delivered
+    | Rated
     | Error
     | Pong
 ] = TypeAdapter(ServerFrameUnion)

@@ -10,6 +10,7 @@ from contracts import (
     AgentMessageSent,
     EscalationCommandCompleted,
     EscalationCommandRequested,
+    FramesAppended,
 )
 from contracts.escalation import EscalationPolicy, GuidanceRef
 from contracts.frames import AgentMessage
@@ -159,7 +160,7 @@ async def send_message(
         caller.tenant_id,
         ticket.session_id,
         AgentMessage(ticket_id=ticket.ticket_id, agent_id=caller.subject, text=body.text),
-        lambda seq: sent.model_copy(update={"seq": seq}),
+        lambda seq: sent.follow(FramesAppended, seq=seq),
     )
     return MessageAccepted(event_id=str(sent.event_id), seq=seq)
 

@@ -1,9 +1,6 @@
 """Subscribers of the gateway: doorbells for frames of sessions whose sockets are here."""
 
 from contracts import (
-    AgentMessageSent,
-    AnswerCompleted,
-    AnswerDelta,
     DocumentDeleted,
     DocumentIngested,
     DocumentIngestFailed,
@@ -12,31 +9,26 @@ from contracts import (
 )
 from gateway.service import Gateway
 
-DOORBELLS = (AnswerDelta, AnswerCompleted, FramesAppended, AgentMessageSent)
-
 
 def register(gateway: Gateway) -> None:
-    """Ring the local sockets of a session when frames for it were appended."""
+    """Ring the local sockets of a session when frames for it were appended (or, while Redis
+    was unreachable, store the frames the doorbell carries first)."""
     instance = gateway.runtime.instance
     assert instance is not None
 
     async def ring(event: Event) -> None:
-        seq = getattr(event, "seq", 0)
-        if event.session_id and seq:
-            gateway.hub.notify(event.session_id, seq)
-
-    async def take_inline(event: Event) -> None:
         assert isinstance(event, FramesAppended)
-        if event.frames and event.session_id:
+        if not event.session_id:
+            return
+        seq = event.seq
+        if event.frames:
             stream = gateway.frames.stream
             appended = await stream.append_encoded(event.tenant_id, event.session_id, event.frames)
-            if appended is not None:
-                gateway.hub.notify(event.session_id, appended.seq)
-        else:
-            await ring(event)
+            seq = appended.seq if appended is not None else 0
+        if seq:
+            gateway.hub.notify(event.session_id, seq)
 
-    for event_cls in DOORBELLS:
-        instance.on(event_cls, take_inline if event_cls is FramesAppended else ring)
+    instance.on(FramesAppended, ring)
 
 
 def register_projections(gateway: Gateway) -> None:

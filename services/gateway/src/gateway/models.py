@@ -44,3 +44,13 @@ kb_documents = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+answer_ratings = sa.Table(
+    "answer_ratings",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("turn_id", sa.String(100), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("rating", sa.String(8), nullable=False),
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+)

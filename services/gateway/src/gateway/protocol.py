@@ -13,13 +13,16 @@ from contracts.frames import (
     Ack,
     Error,
     ErrorCode,
+    Feedback,
     Ping,
     Pong,
+    Rated,
     Resume,
     UserMessage,
     client_frame_adapter,
 )
 from gateway.connections import ClientConnection
+from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
 from support_core.frames import FrameEmitter
@@ -39,6 +42,7 @@ class ProtocolHandler:
         *,
         sessions: SessionStore,
         frames: FrameEmitter,
+        ratings: AnswerRatings,
         message_limit: RateLimit,
         publisher: EventPublisher,
         instance_route: str,
@@ -49,6 +53,7 @@ class ProtocolHandler:
         self._session = session
         self._sessions = sessions
         self._frames = frames
+        self._ratings = ratings
         self._message_limit = message_limit
         self._publisher = publisher
         self._instance_route = instance_route
@@ -92,6 +97,8 @@ class ProtocolHandler:
                 await self.user_message(frame)
         elif isinstance(frame, Resume):
             self._connection.resume_from(frame.last_seq)
+        elif isinstance(frame, Feedback):
+            await self.feedback(frame)
         elif isinstance(frame, Ping):
             session = self._session
             seq = await self._frames.stream.latest_seq(session.tenant_id, session.session_id)
@@ -141,6 +148,25 @@ class ProtocolHandler:
                 retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
 
+    async def feedback(self, frame: Feedback) -> None:
+        """Record a rating of an answer this session received, once per turn.
+
+        A turn of another session is answered as unknown: a session learns nothing of others."""
+        session = self._session
+        answered = await self._frames.stream.has_frame(
+            session.tenant_id, session.session_id, "answer_completed", frame.turn_id
+        )
+        if not answered:
+            await self.error(
+                "unknown_turn", "no answer of this session has that turn id", turn_id=frame.turn_id
+            )
+        elif not await self._ratings.rate(session, frame):
+            await self.error(
+                "already_rated", "this answer was already rated", turn_id=frame.turn_id
+            )
+        else:
+            await self._emit(Rated(turn_id=frame.turn_id, rating=frame.rating))
+
     async def error(
         self,
         code: ErrorCode,
@@ -162,7 +188,7 @@ class ProtocolHandler:
             )
         )
 
-    async def _emit(self, frame: Ack | Error) -> None:
+    async def _emit(self, frame: Ack | Rated | Error) -> None:
         session = self._session
         await self._frames.emit(
             session.tenant_id,

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from gateway.connections import ConnectionHub
+from gateway.feedback import AnswerRatings
 from gateway.knowledge import KnowledgeDocuments
 from gateway.ratelimit import RateLimit
 from gateway.sessions import SessionStore
@@ -83,6 +84,11 @@ class Gateway:
             self.runtime.outbox,
             max_bytes=self.settings.max_document_bytes,
         )
+
+    @cached_property
+    def ratings(self) -> AnswerRatings:
+        """Customers' ratings of answers."""
+        return AnswerRatings(self.runtime.outbox)
 
     @cached_property
     def frames(self) -> FrameEmitter:

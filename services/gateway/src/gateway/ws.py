@@ -99,6 +99,7 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
         session,
         sessions=gateway.sessions,
         frames=gateway.frames,
+        ratings=gateway.ratings,
         message_limit=gateway.message_limit,
         publisher=gateway.runtime.publisher,
         instance_route=gateway.instance_route,

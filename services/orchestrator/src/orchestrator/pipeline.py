@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from opentelemetry.trace import Tracer
@@ -27,8 +26,6 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from contracts import (
     AnswerCompleted,
-    AnswerDelta,
-    ChatMessageReceived,
     EscalationAssessed,
     Event,
     FramesAppended,
@@ -63,10 +60,6 @@ HANDOFF_STEPS = ("forward_to_agent",)
 STEPS = ("load_state", *ASSISTANT_STEPS, *HANDOFF_STEPS)
 WAITING_STATES = {"open": "waiting", "assigned": "assigned"}
 log = logging.getLogger(__name__)
-
-
-def _delta_doorbell(message: ChatMessageReceived, text: str, seq: int) -> AnswerDelta:
-    return message.follow(AnswerDelta, seq=seq, text=text)
 
 
 class TurnMetrics:
@@ -229,7 +222,7 @@ class TurnPipeline:
             text.append(piece)
             await frames.send(
                 AnswerDeltaFrame(turn_id=context.turn_id, text=piece),
-                partial(_delta_doorbell, message, piece),
+                appended,
             )
         await frames.send(Typing(turn_id=context.turn_id, state="off"), appended)
         if escalated and assessment and assessment.ticket_id:
@@ -268,9 +261,7 @@ class TurnPipeline:
             ticket_id=completed.ticket_id,
             offers_human=draft.offers_human,
         )
-        seq = await frames.finish(
-            context.answer_frame, lambda seq: completed.model_copy(update={"seq": seq})
-        )
+        seq = await frames.finish(context.answer_frame, appended)
         context.completed = completed.model_copy(update={"seq": seq})
 
     async def record(self, context: TurnContext) -> None:

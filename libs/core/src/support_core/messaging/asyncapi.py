@@ -16,8 +16,6 @@ from typing import Any
 import yaml
 
 from contracts import (
-    AnswerCompleted,
-    AnswerDelta,
     AuditQueryCompleted,
     AuditQueryRequested,
     AuditVerifyCompleted,
@@ -56,8 +54,8 @@ REPLY_TO: dict[type[Event], type[Event]] = {
     AuditVerifyRequested: AuditVerifyCompleted,
 }
 """Request → the reply its handler sends to the asking instance's `reply_to` route."""
-DOORBELLS = (FramesAppended, AnswerDelta, AnswerCompleted)
-"""Sent by the orchestrator to the gateway instance that holds the session's socket."""
+DOORBELLS = (FramesAppended,)
+"""Rung on each gateway instance holding the session's socket when frames were appended."""
 DELIVERY = (
     "Published through a transactional outbox, at least once: a consumer must de-duplicate by "
     "`event_id` (the AMQP `message_id` carries it too). Events of one ticket are published in "
@@ -217,8 +215,9 @@ def _replies(channels: dict[str, Any], operations: dict[str, Any]) -> None:
                 + (
                     "Each request's reply goes to the route named in its `reply_to`."
                     if name == "replies"
-                    else "The orchestrator rings the gateway instance holding the session's "
-                    "socket when frames were appended to the session's stream."
+                    else "Whoever appended frames to a session's stream (the orchestrator, or "
+                    "the gateway where an agent replied) rings each gateway instance holding "
+                    "the session's socket."
                 )
             ),
             "parameters": {

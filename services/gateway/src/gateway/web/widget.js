@@ -102,6 +102,51 @@
     item.append(button);
   }
 
+  function rateButton(rating, label, title) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `rate rate-${rating}`;
+    button.textContent = label;
+    button.title = title;
+    button.setAttribute("aria-label", title);
+    return button;
+  }
+
+  function offerRating(item, turnId) {
+    if (item.querySelector(".rating")) return;
+    const bar = document.createElement("div");
+    bar.className = "rating";
+    const up = rateButton("up", "Helpful", "This answer helped");
+    const down = rateButton("down", "Not helpful", "This answer did not help");
+    const rate = (rating, comment) => {
+      const frame = { type: "feedback", turn_id: turnId, rating };
+      if (comment) frame.comment = comment;
+      if (send(frame)) for (const b of bar.querySelectorAll("button, input")) b.disabled = true;
+    };
+    up.addEventListener("click", () => rate("up"));
+    down.addEventListener("click", () => {
+      up.disabled = down.disabled = true;
+      const why = document.createElement("form");
+      why.className = "rating-comment";
+      const text = document.createElement("input");
+      text.maxLength = 1000;
+      text.placeholder = "What was missing? (optional)";
+      text.setAttribute("aria-label", "What was missing?");
+      const submit = document.createElement("button");
+      submit.type = "submit";
+      submit.textContent = "Send";
+      why.append(text, submit);
+      why.addEventListener("submit", (event) => {
+        event.preventDefault();
+        rate("down", text.value.trim());
+      });
+      bar.append(why);
+      text.focus();
+    });
+    bar.append(up, down);
+    item.append(bar);
+  }
+
   function setMode(state) {
     view.mode.textContent = MODES[state] || "Assistant";
     view.mode.dataset.state = state;
@@ -129,6 +174,7 @@
       view.typing.hidden = true;
       showSources(item, frame.sources);
       if (frame.offers_human && !frame.escalated) offerHuman(item);
+      if (!frame.escalated) offerRating(item, frame.turn_id);
       scrollDown();
     },
     escalated(frame) {
@@ -140,6 +186,12 @@
       setMode("assigned");
       bubble("agent", frame.text, "Agent");
     },
+    rated(frame) {
+      const bar = answerBubble(frame.turn_id).querySelector(".rating");
+      if (bar) bar.replaceChildren(Object.assign(document.createElement("span"), {
+        className: "rated", textContent: "Thanks for your feedback",
+      }));
+    },
     delivered(frame) {
       unanswered.delete(frame.client_message_id);
     },
@@ -150,6 +202,7 @@
         setTimeout(() => send(again), (frame.retry_after || 1) * 1000);
         return;
       }
+      if (frame.code === "already_rated" || frame.code === "unknown_turn") return;
       if (frame.code === "turn_timeout") {
         notice("This is taking longer than usual; the answer will appear here.", "error");
         return;

@@ -12,7 +12,6 @@ from contracts.audit import (
 )
 from contracts.chat import (
     AgentMessageSent,
-    AnswerCompleted,
     AnswerRated,
     AttachmentRef,
     Audience,
@@ -61,7 +60,6 @@ __all__ = [
     "REGISTRY",
     "AgentMessageSent",
     "AnswerRated",
-    "AnswerCompleted",
     "AttachmentRef",
     "Audience",
     "AuditCursor",

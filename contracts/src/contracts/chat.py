@@ -57,20 +57,6 @@ class ChatMessageReceived(Event):
     channel: str = "web"
 
 
-class AnswerCompleted(Event):
-    """The full answer of a turn."""
-
-    event_type: Literal["answer.completed"] = "answer.completed"
-    seq: int = 0
-    text: str
-    sources: list[Source] = Field(default_factory=list)
-    escalated: bool = False
-    ticket_id: str | None = None
-    generator: str
-    confidence: float | None = None
-    timings_ms: dict[str, float] = Field(default_factory=dict)
-
-
 class TurnCompleted(Event):
     """The whole turn, for memory and audit."""
 
@@ -89,6 +75,9 @@ class TurnCompleted(Event):
     generator: str
     escalated: bool = False
     ticket_id: str | None = None
+    confidence: float | None = Field(
+        default=None, description="The knowledge base's confidence in what it found (0–1)."
+    )
     handled_by: Literal["assistant", "agent"] = "assistant"
     turn_index: int = 0
     started_at: datetime

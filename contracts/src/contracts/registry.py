@@ -10,7 +10,6 @@ from contracts.audit import (
 )
 from contracts.chat import (
     AgentMessageSent,
-    AnswerCompleted,
     AnswerRated,
     ChatMessageReceived,
     FramesAppended,
@@ -54,7 +53,6 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     RetrievalCompleted,
     EscalationAssessRequested,
     EscalationAssessed,
-    AnswerCompleted,
     FramesAppended,
     TurnCompleted,
     EscalationCreated,

@@ -3,14 +3,15 @@
 from audit.queries import query_records
 from audit.service import AuditTrail
 from audit.verify import verify_chain
-from contracts import AuditQueryRequested, AuditVerifyRequested
+from contracts import AuditQueryRequested, AuditVerifyRequested, TurnCompleted
 from support_core.runtime import ServiceRuntime
 
 
 def register(runtime: ServiceRuntime, trail: AuditTrail) -> None:
-    """Consume every event on `support.events`; answer auditors' queries and chain checks."""
+    """Record the audited events (support_core.messaging.catalogue.AUDITED); answer auditors'
+    queries and chain checks."""
 
-    @runtime.raw_consumer("#", name="all")
+    @runtime.raw_consumer(TurnCompleted.routing_key(), name="all")
     async def on_event(body: bytes) -> None:
         await trail.record(body)
 

@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from contracts import (
-    AnswerCompleted,
     ChatMessageReceived,
     Embedding,
     EscalationAssessed,
@@ -55,6 +54,18 @@ def requests_of(retrieval: RetrievalCompleted | None) -> list[Request]:
     ]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant answered, as `turn.completed` records it."""
+
+    text: str
+    sources: list[Source]
+    generator: str
+    escalated: bool
+    ticket_id: str | None
+    confidence: float | None
+
+
 @dataclass
 class TurnContext:
     """One turn's inputs, findings and record."""
@@ -69,7 +80,7 @@ class TurnContext:
     retrieval: RetrievalCompleted | None = None
     assessment: EscalationAssessed | None = None
     customer_record: dict[str, Any] | None = None
-    completed: AnswerCompleted | None = None
+    answer: Answer | None = None
     answer_frame: AnswerCompletedFrame | None = None
     tools_called: list[ToolCall] = field(default_factory=list)
     degraded: list[str] = field(default_factory=list)

@@ -25,9 +25,7 @@ from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from contracts import (
-    AnswerCompleted,
     EscalationAssessed,
-    Event,
     FramesAppended,
     TurnCompleted,
     utcnow,
@@ -35,6 +33,7 @@ from contracts import (
 from contracts.frames import AnswerCompletedFrame, AnswerDeltaFrame, Delivered, Escalated, Typing
 from orchestrator.client_messages import ClientMessages
 from orchestrator.context import (
+    Answer,
     TurnContext,
     customer_facing,
     distinct_documents,
@@ -243,13 +242,12 @@ class TurnPipeline:
         answer = "".join(text)
         cited = customer_facing(draft.sources)
         sources = [source.model_copy(update={"text": None}) for source in cited]
-        completed = message.follow(
-            AnswerCompleted,
+        context.answer = Answer(
             text=answer,
             sources=cited,
+            generator=generator_name,
             escalated=escalated,
             ticket_id=assessment.ticket_id if assessment and escalated else None,
-            generator=generator_name,
             confidence=retrieval.confidence if retrieval else None,
         )
         context.answer_frame = AnswerCompletedFrame(
@@ -258,16 +256,15 @@ class TurnPipeline:
             text=answer,
             sources=sources,
             escalated=escalated,
-            ticket_id=completed.ticket_id,
+            ticket_id=context.answer.ticket_id,
             offers_human=draft.offers_human,
         )
-        seq = await frames.finish(context.answer_frame, appended)
-        context.completed = completed.model_copy(update={"seq": seq})
+        await frames.finish(context.answer_frame, appended)
 
     async def record(self, context: TurnContext) -> None:
-        """Commit the turn with `answer.completed` and `turn.completed`, once per message."""
-        completed = context.completed
-        assert completed is not None
+        """Commit the turn with its `turn.completed`, once per message."""
+        answer = context.answer
+        assert answer is not None
         completed_at = utcnow()
         timings = context.timings_ms | {
             "total": round((completed_at - context.started_at).total_seconds() * 1000, 2)
@@ -275,15 +272,15 @@ class TurnPipeline:
         await self._commit(
             context,
             completed_at,
-            completed.model_copy(update={"timings_ms": timings}),
-            generator=completed.generator,
-            answer_text=completed.text,
-            sources=completed.sources,
+            generator=answer.generator,
+            answer_text=answer.text,
+            sources=answer.sources,
+            confidence=answer.confidence,
             guidance=distinct_documents(staff_only(context.retrieval)),
             tools_called=context.tools_called,
             degraded=context.degraded,
-            escalated=completed.escalated,
-            ticket_id=completed.ticket_id,
+            escalated=answer.escalated,
+            ticket_id=answer.ticket_id,
             timings_ms=timings,
         )
 
@@ -314,13 +311,13 @@ class TurnPipeline:
         self,
         context: TurnContext,
         completed_at: datetime,
-        *events: Event,
+        *,
         generator: str,
         degraded: list[str] | None = None,
         **reported: Any,
     ) -> None:
-        """Store the turn's row and emit `events`, then `turn.completed` with the `reported`
-        fields, once per message."""
+        """Store the turn's row and emit `turn.completed` with the `reported` fields, once per
+        message."""
         message = context.message
         async with self._outbox.unit_of_work(consumer=CONSUMER, event=message) as uow:
             if uow.duplicate:
@@ -337,8 +334,6 @@ class TurnPipeline:
                     completed_at=completed_at,
                 )
             )
-            for event in events:
-                uow.emit(event)
             uow.emit(
                 message.follow(
                     TurnCompleted,

@@ -16,44 +16,17 @@ from typing import Any
 import yaml
 
 from contracts import (
-    AuditQueryCompleted,
-    AuditQueryRequested,
-    AuditVerifyCompleted,
-    AuditVerifyRequested,
-    CustomerExportCompleted,
-    CustomerExportRequested,
-    EscalationAssessed,
-    EscalationAssessRequested,
     EscalationAssigned,
-    EscalationCommandCompleted,
-    EscalationCommandRequested,
     EscalationCreated,
     EscalationResolved,
     Event,
     FramesAppended,
-    HistoryCompleted,
-    HistoryRequested,
-    MemoryRecallCompleted,
-    MemoryRecallRequested,
-    RetrievalCompleted,
-    RetrievalRequested,
 )
 from contracts.registry import EVENT_MODELS
-from support_core.messaging.catalogue import BINDINGS, SERVICES
+from support_core.messaging.catalogue import BINDINGS, REPLY_TO, SERVICES
 from support_core.messaging.topology import DEAD_LETTERS, ESCALATIONS, EVENTS, REPLIES
 
 LIFECYCLE = (EscalationCreated, EscalationAssigned, EscalationResolved)
-REPLY_TO: dict[type[Event], type[Event]] = {
-    MemoryRecallRequested: MemoryRecallCompleted,
-    RetrievalRequested: RetrievalCompleted,
-    EscalationAssessRequested: EscalationAssessed,
-    HistoryRequested: HistoryCompleted,
-    CustomerExportRequested: CustomerExportCompleted,
-    EscalationCommandRequested: EscalationCommandCompleted,
-    AuditQueryRequested: AuditQueryCompleted,
-    AuditVerifyRequested: AuditVerifyCompleted,
-}
-"""Request → the reply its handler sends to the asking instance's `reply_to` route."""
 DOORBELLS = (FramesAppended,)
 """Rung on each gateway instance holding the session's socket when frames were appended."""
 DELIVERY = (
@@ -173,22 +146,19 @@ def _events(channels: dict[str, Any], operations: dict[str, Any]) -> None:
 
 def _queues(channels: dict[str, Any], operations: dict[str, Any]) -> None:
     for binding in BINDINGS:
-        models = [
-            m
-            for m in EVENT_MODELS
-            if binding.routing_key in ("#", m.routing_key()) and m not in REPLY_TO.values()
-        ]
+        models = [m for m in EVENT_MODELS if m.routing_key() in binding.routing_keys]
         channel = f"queue_{binding.queue.replace('.', '_')}"
         channels[channel] = _queue_channel(
             binding.queue,
             f"Quorum queue of {binding.service}, bound to `{EVENTS.name}` by "
-            f"`{binding.routing_key}`. After the delivery limit a message is dead-lettered to "
+            f"{', '.join(f'`{key}`' for key in binding.routing_keys)}. After the delivery "
+            "limit a message is dead-lettered to "
             f"`{DEAD_LETTERS.name}` with routing key `{binding.service}`, into "
             f"`{binding.service}.parking`.",
             models,
         )
         operations[f"receive_{channel}"] = _operation(
-            "receive", channel, f"{binding.service} consumes `{binding.routing_key}`.", models
+            "receive", channel, f"{binding.service} consumes {len(models)} event types.", models
         )
     for service in SERVICES:
         channel = f"parking_{service}"

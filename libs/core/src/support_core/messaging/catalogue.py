@@ -18,26 +18,36 @@ from aio_pika.exceptions import ChannelClosed, ChannelPreconditionFailed
 
 from contracts import (
     AgentMessageSent,
+    AuditQueryCompleted,
     AuditQueryRequested,
+    AuditVerifyCompleted,
     AuditVerifyRequested,
     ChatMessageReceived,
     CustomerErasureRequested,
+    CustomerExportCompleted,
     CustomerExportRequested,
     DocumentDeleted,
     DocumentDeleteRequested,
     DocumentIngested,
     DocumentIngestFailed,
     DocumentIngestRequested,
+    EscalationAssessed,
     EscalationAssessRequested,
     EscalationAssigned,
+    EscalationCommandCompleted,
     EscalationCommandRequested,
     EscalationResolved,
     Event,
+    FramesAppended,
+    HistoryCompleted,
     HistoryRequested,
+    MemoryRecallCompleted,
     MemoryRecallRequested,
+    RetrievalCompleted,
     RetrievalRequested,
     TurnCompleted,
 )
+from contracts.registry import EVENT_MODELS
 from support_core.messaging.topology import (
     DEAD_LETTERS,
     ESCALATIONS,
@@ -52,11 +62,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Binding:
-    """A service's durable queue, bound to `support.events` by a routing key."""
+    """A service's durable queue, bound to `support.events` by a routing key (and `also` more)."""
 
     service: str
     routing_key: str
     name: str | None = None
+    also: tuple[str, ...] = ()
+
+    @property
+    def routing_keys(self) -> tuple[str, ...]:
+        """Every routing key the queue is bound by."""
+        return (self.routing_key, *self.also)
 
     @property
     def queue(self) -> str:
@@ -68,8 +84,44 @@ def _of(service: str, *events: type[Event]) -> tuple[Binding, ...]:
     return tuple(Binding(service, event.routing_key()) for event in events)
 
 
+REPLY_TO: dict[type[Event], type[Event]] = {
+    MemoryRecallRequested: MemoryRecallCompleted,
+    RetrievalRequested: RetrievalCompleted,
+    EscalationAssessRequested: EscalationAssessed,
+    HistoryRequested: HistoryCompleted,
+    CustomerExportRequested: CustomerExportCompleted,
+    EscalationCommandRequested: EscalationCommandCompleted,
+    AuditQueryRequested: AuditQueryCompleted,
+    AuditVerifyRequested: AuditVerifyCompleted,
+}
+"""Request → the reply its handler sends to the asking instance's `reply_to` route."""
+RESTATED_BY_TURN = (
+    ChatMessageReceived,
+    MemoryRecallRequested,
+    RetrievalRequested,
+    EscalationAssessRequested,
+)
+"""A turn's message and its own lookups: `turn.completed` carries them (the text, the answer,
+its sources, the tools called), so the audit trail records that one event."""
+AUDITED = tuple(
+    model
+    for model in EVENT_MODELS
+    if model not in RESTATED_BY_TURN
+    and model not in REPLY_TO.values()
+    and model is not FramesAppended
+)
+"""Every event that reaches `support.events` and the audit trail records."""
+RETIRED: tuple[tuple[str, str], ...] = (("audit.all", "#"),)
+"""Bindings of earlier releases that `apply` removes: (queue, routing key)."""
+
+
 BINDINGS: tuple[Binding, ...] = (
-    Binding("audit", "#", "all"),
+    Binding(
+        "audit",
+        TurnCompleted.routing_key(),
+        "all",
+        also=tuple(m.routing_key() for m in AUDITED if m is not TurnCompleted),
+    ),
     *_of("audit", AuditQueryRequested, AuditVerifyRequested),
     *_of("escalation", EscalationAssessRequested, EscalationCommandRequested),
     *_of(
@@ -131,7 +183,11 @@ class Topology:
                     name=binding.name,
                 )
                 channel = await self._declare(channel, queue.name, queue.arguments or {})
-                await (await channel.get_queue(queue.name)).bind(EVENTS.name, binding.routing_key)
+                declared = await channel.get_queue(queue.name)
+                for key in binding.routing_keys:
+                    await declared.bind(EVENTS.name, key)
+            for name, key in RETIRED:
+                await (await channel.get_queue(name)).unbind(EVENTS.name, key)
         finally:
             if not channel.is_closed:
                 await channel.close()

@@ -25,6 +25,7 @@ from support_core.messaging.topology import ESCALATIONS, EVENTS, REPLIES
 from support_core.observability.context import CONTEXT_HEADERS, context_headers
 
 log = logging.getLogger(__name__)
+CORRELATION = "correlation_id"  # kept beside the row's trace headers, sent as AMQP's own
 EXCHANGES = {exchange.name: exchange for exchange in (EVENTS, REPLIES, ESCALATIONS)}
 
 
@@ -56,6 +57,8 @@ class UnitOfWork:
     ) -> None:
         """Queue an event to be published once this transaction commits."""
         headers = context_headers(event)
+        if event.correlation_id:
+            headers[CORRELATION] = event.correlation_id
         propagate.inject(headers)
         self.pending.append(
             {
@@ -184,6 +187,7 @@ class Outbox:
                 exchange=EXCHANGES[row["exchange"]],
                 routing_key=row["routing_key"],
                 message_id=str(row["event_id"]),
+                correlation_id=headers.get(CORRELATION),
                 content_type="application/json",
                 message_type=row["routing_key"],
                 headers={k: v for k, v in headers.items() if k in CONTEXT_HEADERS},

@@ -54,9 +54,10 @@ async def test_an_agent_takes_over_replies_and_hands_back(stack: Stack) -> None:
             timeout=20,
         )
         assert seen
-        assert {"chat.message.received", "turn.completed"} <= await wait_until(
-            lambda: _audited_turn(stack, ack["turn_id"]), timeout=20
-        )
+        # The message an agent will answer is audited as its turn's one record.
+        assert await wait_until(lambda: _audited_turn(stack, ack["turn_id"]), timeout=20) == {
+            "turn.completed"
+        }
 
         sent = await call(url, "POST", f"{ticket}/messages", agent, json={"text": "Refunding it."})
         assert sent.status_code == 202, sent.text
@@ -86,4 +87,4 @@ async def _said(stack: Stack, token: str, session_id: str, role: str, text: str)
 
 async def _audited_turn(stack: Stack, turn_id: str) -> set[str] | None:
     found = await audited(stack, turn_id)
-    return found if {"chat.message.received", "turn.completed"} <= found else None
+    return found if "turn.completed" in found else None

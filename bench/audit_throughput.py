@@ -11,7 +11,6 @@ service's own code and times the redaction of the same payloads alone, in this p
 
 import argparse
 import asyncio
-import os
 import time
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 
 from audit.service import MACHINE_FIELDS
 from audit.verify import verify_chain
+from bench.cpu import CpuMeter
 from bench.stack import isolated_stack
 from contracts import AgentMessageSent, AuditVerifyRequested, Event, Source, TurnCompleted, utcnow
 from support_core.db import create_engine
@@ -106,12 +106,6 @@ async def publish_all(amqp: str, batch: list[Event]) -> float:
     return time.perf_counter() - started
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used (Linux)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def count(engine: sa.ext.asyncio.AsyncEngine) -> int:
     """Records stored so far."""
     async with engine.connect() as conn:
@@ -135,15 +129,15 @@ async def main() -> None:
 
     async with isolated_stack(("audit",)) as (infra, processes):
         engine = create_engine(DatabaseSettings(url=infra.database_url))
-        pid = processes["audit"].process.pid
+        meter = CpuMeter({"audit": processes["audit"].process.pid})
         try:
-            cpu_before = cpu_seconds(pid)
+            meter.mark()
             started = time.perf_counter()
             publish_s = await publish_all(infra.rabbitmq_url, batch)
             while await count(engine) < len(batch):
                 await asyncio.sleep(0.1)
             recorded_s = time.perf_counter() - started
-            cpu_ms = (cpu_seconds(pid) - cpu_before) / len(batch) * 1000
+            cpu_ms = meter.since()["audit"] / len(batch) * 1000
             started = time.perf_counter()
             verified = await verify_chain(engine, AuditVerifyRequested(tenant_id=TENANT))
             verify_s = time.perf_counter() - started

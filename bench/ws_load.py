@@ -11,7 +11,6 @@ Every connection is its own session. A turn is timed from sending `user_message`
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 import websockets
 
+from bench.cpu import CpuMeter
 from bench.stack import isolated_stack
 from bench.stats import summarise
 from tests.support.client import ChatSession, create_session
@@ -95,16 +95,6 @@ async def ping(ws: Any, pings: int, counts: Counts) -> None:
         counts.latencies.append(time.perf_counter() - started)
 
 
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU time used so far by each service process."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for name, pid in pids.items():
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        used[name] = (int(fields[11]) + int(fields[12])) / tick
-    return used
-
-
 async def level(
     gateway: str, connections: int, turns: int, pings: int, pids: dict[str, int]
 ) -> list[str]:
@@ -113,12 +103,13 @@ async def level(
     try:
         turns_counts, start = Counts(), asyncio.Event()
         tasks = [asyncio.create_task(chat(ws, turns, turns_counts, start)) for ws in sockets]
-        cpu_before = cpu_seconds(pids)
+        meter = CpuMeter(pids)
+        meter.mark()
         started = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
         turns_wall = time.perf_counter() - started
-        cpu_after = cpu_seconds(pids)
+        used = meter.since()
 
         ping_counts = Counts()
         started = time.perf_counter()
@@ -128,9 +119,7 @@ async def level(
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     frames = f"frames received, {connections} sockets"
     done = len(turns_counts.latencies)
-    cpu = ", ".join(
-        f"{name} {(cpu_after[name] - cpu_before[name]) * 1000 / done:.1f}" for name in pids
-    )
+    cpu = ", ".join(f"{name} {seconds * 1000 / done:.1f}" for name, seconds in used.items())
     return [
         summarise(f"turns, {connections} sockets", turns_counts.latencies, turns_wall).row(),
         f"{frames:<34} n={turns_counts.frames:<6} {turns_counts.frames / turns_wall:8.1f} frames/s",

@@ -44,10 +44,9 @@ class Feedback(ClientFrame):
     comment: str | None = Field(default=None, max_length=1000)
 
 
-ClientFrameUnion = Annotated[UserMessage | Resume | Ping | Feedback, Field(discriminator="type")]
-client_frame_adapter: TypeAdapter[UserMessage | Resume | Ping | Feedback] = TypeAdapter(
-    ClientFrameUnion
-)
+ClientFrameType = UserMessage | Resume | Ping | Feedback
+ClientFrameUnion = Annotated[ClientFrameType, Field(discriminator="type")]
+client_frame_adapter: TypeAdapter[ClientFrameType] = TypeAdapter(ClientFrameUnion)
 CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping", "feedback"})
 
 
@@ -169,20 +168,7 @@ class Pong(ServerFrame):
     type: Literal["pong"] = "pong"
 
 
-ServerFrameUnion = Annotated[
-    Ack
-    | Typing
-    | AnswerDeltaFrame
-    | AnswerCompletedFrame
-    | Escalated
-    | AgentMessage
-    | Delivered
-    | Rated
-    | Error
-    | Pong,
-    Field(discriminator="type"),
-]
-server_frame_adapter: TypeAdapter[
+ServerFrameType = (
     Ack
     | Typing
     | AnswerDeltaFrame
@@ -193,4 +179,6 @@ server_frame_adapter: TypeAdapter[
     | Rated
     | Error
     | Pong
-] = TypeAdapter(ServerFrameUnion)
+)
+ServerFrameUnion = Annotated[ServerFrameType, Field(discriminator="type")]
+server_frame_adapter: TypeAdapter[ServerFrameType] = TypeAdapter(ServerFrameUnion)

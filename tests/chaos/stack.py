@@ -1,5 +1,6 @@
 """The platform as faults see it: every service a process of its own, reaching RabbitMQ,
-PostgreSQL and Redis through TCP proxies; a service restarts on the same port."""
+PostgreSQL and Redis through TCP proxies (or directly, for a run that cuts no link); a service
+restarts on the same port."""
 
 import asyncio
 import contextlib
@@ -39,6 +40,8 @@ class ChaosStack:
         """The run's settings, with every server reached through its proxy."""
         env = self.infra.env()
         for server, port in SERVER_PORTS.items():
+            if server not in self.proxies:
+                continue
             proxied = f"127.0.0.1:{self.proxies[server].port}"
             for key in ("RABBITMQ_URL", "DATABASE_URL", "REDIS_URL"):
                 env[key] = env[key].replace(f"127.0.0.1:{port}", proxied)
@@ -69,11 +72,14 @@ def stop(process: ServiceProcess) -> None:
 
 @contextlib.asynccontextmanager
 async def chaos_stack(
-    log_dir: Path, *, start: tuple[str, ...] = SERVICES, **env: str
+    log_dir: Path, *, start: tuple[str, ...] = SERVICES, proxied: bool = True, **env: str
 ) -> AsyncIterator[ChaosStack]:
-    """A private vhost, database and Redis prefix; proxies; the services in `start`."""
+    """A private vhost, database and Redis prefix; proxies unless `proxied` is False (the
+    proxies run in the test's own event loop, so every byte of every service crosses it); the
+    services in `start`."""
     async with isolated() as infra:
-        proxies = {server: TcpProxy("127.0.0.1", port) for server, port in SERVER_PORTS.items()}
+        ports = SERVER_PORTS if proxied else {}
+        proxies = {server: TcpProxy("127.0.0.1", port) for server, port in ports.items()}
         for proxy in proxies.values():
             await proxy.start()
         stack = ChaosStack(infra, log_dir, proxies, env)

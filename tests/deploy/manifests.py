@@ -89,7 +89,7 @@ def is_setting(service: str, name: str) -> bool:
         "QDRANT_": core.QdrantSettings,
         "TELEMETRY_": core.TelemetrySettings,
         "EMBEDDING_": EmbeddingSettings,
-        f"{service.upper()}_": _settings_class(service),
+        f"{service.upper()}_": settings_class(service),
     }
     for prefix, model in shared.items():
         if name.startswith(prefix):
@@ -97,7 +97,8 @@ def is_setting(service: str, name: str) -> bool:
     return False
 
 
-def _settings_class(service: str) -> Any:
+def settings_class(service: str) -> Any:
+    """The service's settings class."""
     module = importlib.import_module(f"{service}.settings")
     return getattr(module, f"{service.capitalize()}Settings")
 

@@ -2,13 +2,12 @@
 
 import copy
 import json
-import re
 from typing import Any
 
 import jsonschema
 import yaml
 
-from tests.deploy.manifests import HERE, ROOT, SERVICES, is_setting
+from tests.deploy.manifests import HERE, ROOT, SERVICES, is_setting, settings_class
 
 # Vendored from check-jsonschema 0.39.0 (PyPI), which ships the Compose specification's schema
 # (Apache-2.0, LICENSE.compose-spec beside it): the tests run offline.
@@ -26,10 +25,8 @@ def schema_errors(compose: dict[str, Any]) -> list[str]:
 
 
 def exposed_port(service: str) -> int:
-    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
-    found = re.search(r"^EXPOSE (\d+)$", dockerfile, re.MULTILINE)
-    assert found, service
-    return int(found.group(1))
+    """The port the one Dockerfile exposes and health-checks for the service."""
+    return int(COMPOSE["services"][service]["build"]["args"]["PORT"])
 
 
 def seconds(duration: str) -> int:
@@ -80,6 +77,16 @@ def test_prometheus_scrapes_every_service_on_its_port() -> None:
     (job,) = [job for job in PROMETHEUS["scrape_configs"] if job["job_name"] == "support"]
     targets = {config["labels"]["service"]: config["targets"] for config in job["static_configs"]}
     assert targets == {name: [f"{name}:{exposed_port(name)}"] for name in SERVICES}
+
+
+def test_every_image_is_built_from_the_one_dockerfile_on_the_port_its_service_listens_on() -> None:
+    dockerfile = (ROOT / "services" / "Dockerfile").read_text()
+    for name in SERVICES:
+        build = COMPOSE["services"][name]["build"]
+        assert build["dockerfile"] == "services/Dockerfile"
+        assert build["args"]["SERVICE"] == name
+        assert exposed_port(name) == settings_class(name).model_fields["port"].default
+        assert f"{name.upper()}_HOST=0.0.0.0" in dockerfile, name
 
 
 def test_mounted_files_exist() -> None:

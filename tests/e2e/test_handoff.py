@@ -1,6 +1,7 @@
 """Hand-off to a human through real processes: the customer asks for a person, an agent holds
 the session (the customer's messages reach the agent, the agent's replies reach the customer's
-socket), and resolving gives the session back to the assistant."""
+socket), resolving gives the session back to the assistant, and the customer scores the help
+(CSAT), which the admins' analytics count."""
 
 from typing import Any
 
@@ -32,9 +33,10 @@ async def audited(stack: Stack, turn_id: str) -> set[str]:
     return {row["event_type"] for row in rows}
 
 
-async def test_an_agent_takes_over_replies_and_hands_back(stack: Stack) -> None:
+async def test_an_agent_takes_over_replies_hands_back_and_is_scored(stack: Stack) -> None:
     url = stack.gateway_url
     admin_key = (await new_tenant(stack.infra)).admin_key
+    admin = await role_token(url, admin_key, "admin", "ops")
     agent = await role_token(url, admin_key, "agent", "ada", display_name="Ada")
     session = await create_session(url, api_key=admin_key, customer_id="cust-handoff")
     async with connect(session) as ws:
@@ -75,8 +77,28 @@ async def test_an_agent_takes_over_replies_and_hands_back(stack: Stack) -> None:
         back = await reader.until("escalated")
         assert back["state"] == "resolved" and back["ticket_id"] == asked["ticket_id"]
 
+        csat = {"type": "csat", "ticket_id": asked["ticket_id"], "score": 4, "comment": "quick"}
+        await reader.send(csat)
+        recorded = await reader.until("csat_recorded")
+        assert (recorded["ticket_id"], recorded["score"]) == (asked["ticket_id"], 4)
+        for frame, code in (
+            (csat | {"score": 1}, "already_rated"),
+            (csat | {"ticket_id": "T-not-this-sessions"}, "unknown_ticket"),
+            (csat | {"score": 6}, "invalid_frame"),
+        ):
+            await reader.send(frame)
+            assert (await reader.until("error"))["code"] == code
+
         answered = await chat_turn(reader, "What are your opening hours?", "m3")
         assert not answered["escalated"] and answered["text"]
+
+    async def scored() -> dict[str, Any] | None:
+        summary = (await call(url, "GET", "/v1/analytics/summary", admin)).json()
+        return summary if summary["csat_responses"] else None
+
+    summary = await wait_until(scored, timeout=20, interval=0.5)
+    assert (summary["csat_average"], summary["csat_responses"]) == (4.0, 1)
+    assert summary["conversations"] == 1 and summary["outcomes"]["open"] == 1
 
 
 async def _said(stack: Stack, token: str, session_id: str, role: str, text: str) -> bool:

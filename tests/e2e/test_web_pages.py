@@ -1,6 +1,7 @@
 """The gateway's web pages in a real browser (Debian's Chromium driven by Playwright): a customer
 chats in the widget and asks for a human; an agent in the console claims the ticket and replies;
-the customer sees the reply. Screenshots of both pages go to docs/screenshots/."""
+the customer sees the reply and, once the agent resolves the ticket, scores the help (CSAT).
+Screenshots of both pages go to docs/screenshots/."""
 
 import json
 from collections.abc import AsyncIterator
@@ -11,6 +12,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack
+from tests.e2e.test_analytics import recorded_conversations
+from tests.e2e.test_audit import token
 from tests.support.kb import admin, settled
 from tests.support.tenants import Tenant, new_tenant
 
@@ -146,6 +149,36 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
 
     await console.click("#resolve")
     await console.locator("#ticket-title", has_text="resolved").wait_for(timeout=TIMEOUT_MS)
+    satisfaction = customer.locator(".csat")
+    await satisfaction.locator("button", has_text="4").click(timeout=TIMEOUT_MS)
+    await satisfaction.locator(".rated").wait_for(timeout=TIMEOUT_MS)
+    assert any(f["type"] == "csat_recorded" and f["score"] == 4 for f in frames)
+    assert not problems, problems
+
+
+async def test_the_analytics_page_draws_the_summary_and_the_gaps(
+    stack: Stack, browser: Any
+) -> None:
+    tenant = await recorded_conversations(stack)
+    problems: list[str] = []
+    page = await browser.new_page(viewport={"width": 1180, "height": 1100})
+    record_problems(page, problems)
+    await page.goto(f"{stack.gateway_url}/analytics")
+    await page.fill("#token", token(tenant, "admin")["Authorization"].removeprefix("Bearer "))
+    await page.click("#token-login button")
+    await page.locator("body[data-loaded=true]").wait_for(timeout=TIMEOUT_MS)
+    rate = page.locator('[data-figure="resolution-rate"] dd')
+    assert await rate.inner_text() == "40 %"
+    assert await page.locator('[data-figure="csat"] dd').first.inner_text() == "3.0 / 5"
+    assert await page.locator("#chart rect.bar").count() == 6  # 3 outcomes, then 2, then 1 open
+    rows = page.locator("#gaps tr")
+    assert await rows.count() == 2
+    assert "teleport my card to Mars" in await rows.nth(1).inner_text()
+    await page.select_option("#days", "7")
+    await page.click("#range button")
+    await page.locator("body[data-loaded=true]").wait_for(timeout=TIMEOUT_MS)
+    assert await page.locator("#chart text.axis", has_text="-").count() == 8  # days, every one
+    await page.screenshot(path=str(SCREENSHOTS / "analytics.png"), full_page=True)
     assert not problems, problems
 
 

@@ -122,7 +122,7 @@ def sample(stack: ChaosStack, load: Load, queued: int) -> Minute:
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[ChaosStack]:
-    async with chaos_stack(tmp_path) as running:
+    async with chaos_stack(tmp_path, proxied=False) as running:
         yield running
 
 

@@ -2,10 +2,11 @@
 
 import json
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from contracts import (
     REGISTRY,
@@ -24,19 +25,24 @@ from contracts.schema import all_schemas, render
 SCHEMAS = Path(__file__).parents[2] / "contracts" / "schemas"
 
 
-def sample(model: type[Event]) -> Event:
-    """A valid instance of any event model, filling required fields with plain values."""
+def sample(model: type[Any]) -> Any:
+    """A valid instance of any event model (or of a model inside one), filling required fields
+    with plain values."""
     values: dict[str, object] = {"tenant_id": "acme", "session_id": "s1", "correlation_id": "t1"}
     for name, field in model.model_fields.items():
         if name in values or not field.is_required():
             continue
         annotation = str(field.annotation)
-        if annotation.startswith("typing.Literal"):
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            values[name] = sample(field.annotation)
+        elif annotation.startswith("typing.Literal"):
             values[name] = field.annotation.__args__[0]  # type: ignore[union-attr]
         elif "datetime" in annotation:
             values[name] = "2026-11-21T10:00:00Z"
         elif "int" in annotation:
             values[name] = 3
+        elif "float" in annotation:
+            values[name] = 0.5
         elif "bool" in annotation:
             values[name] = True
         elif "list" in annotation:

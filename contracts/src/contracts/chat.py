@@ -96,6 +96,16 @@ class AgentMessageSent(Event):
     text: str
 
 
+class ConversationRated(Event):
+    """The customer scored (1–5) the help of the person who resolved the ticket, once."""
+
+    event_type: Literal["conversation.rated"] = "conversation.rated"
+    ticket_id: str
+    customer_id: str | None = None
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+
+
 class AnswerRated(Event):
     """The customer rated an answer (`correlation_id` is its turn); a turn is rated once."""
 

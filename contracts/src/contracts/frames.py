@@ -44,10 +44,19 @@ class Feedback(ClientFrame):
     comment: str | None = Field(default=None, max_length=1000)
 
 
-ClientFrameType = UserMessage | Resume | Ping | Feedback
+class Csat(ClientFrame):
+    """After a person resolved the conversation's ticket: how satisfied the customer is, once."""
+
+    type: Literal["csat"]
+    ticket_id: str = Field(min_length=1, max_length=100)
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+ClientFrameType = UserMessage | Resume | Ping | Feedback | Csat
 ClientFrameUnion = Annotated[ClientFrameType, Field(discriminator="type")]
 client_frame_adapter: TypeAdapter[ClientFrameType] = TypeAdapter(ClientFrameUnion)
-CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping", "feedback"})
+CLIENT_FRAME_TYPES = frozenset({"user_message", "resume", "ping", "feedback", "csat"})
 
 
 class ServerFrame(BaseModel):
@@ -139,6 +148,7 @@ ErrorCode = Literal[
     "internal",
     "turn_timeout",
     "unknown_turn",
+    "unknown_ticket",
     "already_rated",
 ]
 
@@ -151,6 +161,7 @@ class Error(ServerFrame):
     detail: str
     client_message_id: str | None = None
     turn_id: str | None = None
+    ticket_id: str | None = None
     retry_after: float | None = None
 
 
@@ -160,6 +171,14 @@ class Rated(ServerFrame):
     type: Literal["rated"] = "rated"
     turn_id: str
     rating: Literal["up", "down"]
+
+
+class CsatRecorded(ServerFrame):
+    """The customer's satisfaction score for a resolved ticket was recorded."""
+
+    type: Literal["csat_recorded"] = "csat_recorded"
+    ticket_id: str
+    score: int
 
 
 class Pong(ServerFrame):
@@ -177,6 +196,7 @@ ServerFrameType = (
     | AgentMessage
     | Delivered
     | Rated
+    | CsatRecorded
     | Error
     | Pong
 )

@@ -2,6 +2,12 @@
 
 from typing import Any
 
+from contracts.analytics import (
+    AuditGapsCompleted,
+    AuditGapsRequested,
+    AuditSummaryCompleted,
+    AuditSummaryRequested,
+)
 from contracts.audit import (
     AuditQueryCompleted,
     AuditQueryRequested,
@@ -12,6 +18,7 @@ from contracts.chat import (
     AgentMessageSent,
     AnswerRated,
     ChatMessageReceived,
+    ConversationRated,
     FramesAppended,
     TurnCompleted,
 )
@@ -60,6 +67,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     EscalationResolved,
     AgentMessageSent,
     AnswerRated,
+    ConversationRated,
     DocumentIngestRequested,
     DocumentIngested,
     DocumentIngestFailed,
@@ -77,6 +85,10 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     AuditQueryCompleted,
     AuditVerifyRequested,
     AuditVerifyCompleted,
+    AuditSummaryRequested,
+    AuditSummaryCompleted,
+    AuditGapsRequested,
+    AuditGapsCompleted,
 )
 
 REGISTRY: dict[str, type[Event]] = {model.routing_key(): model for model in EVENT_MODELS}

@@ -174,10 +174,12 @@ class SessionStream:
 
         return await self._guard.run(remote, local)
 
-    async def has_frame(self, tenant_id: str, session_id: str, kind: str, turn_id: str) -> bool:
-        """Whether the session's stream still holds a frame of this type for this turn."""
+    async def has_frame(self, tenant_id: str, session_id: str, kind: str, **fields: object) -> bool:
+        """Whether the session's stream still holds a frame of this type with these values."""
         frames = await self.read_after(tenant_id, session_id, 0, limit=self._max_len)
-        return any(f.get("type") == kind and f.get("turn_id") == turn_id for f in frames)
+        return any(
+            f.get("type") == kind and all(f.get(k) == v for k, v in fields.items()) for f in frames
+        )
 
     async def latest_seq(self, tenant_id: str, session_id: str) -> int:
         """The `seq` of the newest frame (0 if none)."""

@@ -47,3 +47,55 @@ chain_checkpoints = sa.Table(
     sa.Column("pruned_count", sa.BigInteger, nullable=False),
     sa.Column("pruned_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Read models of the analytics, written in the same transaction as the records they come from.
+turn_facts = sa.Table(
+    "turn_facts",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("turn_id", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("handled_by", sa.String(16), nullable=False),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    sa.Column("cited", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("duration_ms", sa.Float),
+    sa.Index("ix_turn_facts_time", "tenant_id", "completed_at"),
+    sa.Index("ix_turn_facts_session", "tenant_id", "session_id", "completed_at"),
+)
+
+escalation_facts = sa.Table(
+    "escalation_facts",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("turn_id", sa.String(64)),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_escalation_facts_session", "tenant_id", "session_id"),
+)
+
+rating_facts = sa.Table(
+    "rating_facts",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("turn_id", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("rating", sa.String(4), nullable=False),
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_rating_facts_session", "tenant_id", "session_id"),
+)
+
+csat_facts = sa.Table(
+    "csat_facts",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(100), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("score", sa.SmallInteger, nullable=False),
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_csat_facts_session", "tenant_id", "session_id"),
+)

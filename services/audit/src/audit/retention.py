@@ -3,7 +3,8 @@
 Only a prefix of a tenant's chain (in id order) is ever deleted, and only while every record
 in it is older than the retention period, so the chain never gets a hole. The id and hash of
 the last deleted record go into `chain_checkpoints`; verification starts from that hash, and a
-record deleted any other way still breaks the chain.
+record deleted any other way still breaks the chain. The analytics' read models keep what is
+younger than the same period.
 """
 
 import asyncio
@@ -15,7 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from audit.models import chain_checkpoints, chain_heads, records
+from audit.models import (
+    chain_checkpoints,
+    chain_heads,
+    csat_facts,
+    escalation_facts,
+    rating_facts,
+    records,
+    turn_facts,
+)
 from contracts import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,14 @@ class Retention:
         for tenant in tenants:
             while (deleted := await self._prune_batch(tenant, cutoff)) > 0:
                 total += deleted
+        async with self._engine.begin() as conn:
+            for table, when in (
+                (turn_facts, turn_facts.c.completed_at),
+                (escalation_facts, escalation_facts.c.created_at),
+                (rating_facts, rating_facts.c.rated_at),
+                (csat_facts, csat_facts.c.rated_at),
+            ):
+                await conn.execute(table.delete().where(when < cutoff))
         return total
 
     async def _prune_batch(self, tenant: str, cutoff: datetime) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from audit.chain import GENESIS, record_hash
 from audit.models import chain_heads, records
+from audit.projections import project
 from contracts import Event, UnknownEventType, parse_event, utcnow
 from support_core.messaging.group_commit import GroupCommit
 from support_core.messaging.outbox import UnitOfWork
@@ -113,6 +114,12 @@ async def append_chained(uow: UnitOfWork, items: list[tuple[Event, Draft]]) -> N
         )
 
 
+async def record_and_project(uow: UnitOfWork, items: list[tuple[Event, Draft]]) -> None:
+    """Chain the records and keep the analytics' read models in the same transaction."""
+    await append_chained(uow, items)
+    await project(uow, items)
+
+
 class AuditTrail:
     """Appends one record per event, chained to the tenant's previous record."""
 
@@ -128,7 +135,7 @@ class AuditTrail:
 
     @cached_property
     def _writer(self) -> GroupCommit[Draft]:
-        return GroupCommit(self._runtime.outbox, consumer=CONSUMER, write=append_chained)
+        return GroupCommit(self._runtime.outbox, consumer=CONSUMER, write=record_and_project)
 
     async def _start(self) -> None:
         self._runtime.background(self._writer.run_forever())

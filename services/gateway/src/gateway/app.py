@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway import (
+    analytics_api,
     api,
     api_docs,
     audit_api,
@@ -53,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         tokens_api.router,
         escalations_api.router,
         audit_api.router,
+        analytics_api.router,
         pages.router,
         api_docs.router,
     )

@@ -21,12 +21,13 @@ from contracts import (
     BrokenLink,
     Event,
 )
+from gateway.asking import ask
 from gateway.deps import GatewayDep, require
 from gateway.service import Gateway
 from gateway.tokens import Principal
-from support_core.messaging.instance import RequestTimeout
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+AUDIT = "the audit service"
 AuditorDep = Annotated[Principal, Depends(require("auditor", "admin"))]
 E = TypeVar("E", bound=Event)
 # Verification walks the whole chain (~5,000 records/s measured, docs/audit.md): allow longer.
@@ -66,18 +67,6 @@ class Verification(BaseModel):
     pruned_through_id: int | None
 
 
-async def ask(gateway: Gateway, request: Event, reply_cls: type[E], timeout: float) -> E:
-    """Request/reply to the audit service; 503 if it does not answer in time."""
-    instance = gateway.runtime.instance
-    assert instance is not None
-    try:
-        return await instance.request(request, reply_cls, timeout=timeout)
-    except RequestTimeout:
-        raise HTTPException(
-            503, "the audit service did not answer in time", {"Retry-After": "5"}
-        ) from None
-
-
 def encode_cursor(cursor: AuditCursor | None) -> str | None:
     """An opaque, URL-safe cursor."""
     return base64.urlsafe_b64encode(cursor.model_dump_json().encode()).decode() if cursor else None
@@ -105,9 +94,7 @@ async def page(
     request = AuditQueryRequested(
         tenant_id=caller.tenant_id, filter=wanted, after=after, limit=limit
     )
-    return await ask(
-        gateway, request, AuditQueryCompleted, gateway.settings.request_timeout_seconds
-    )
+    return await ask(gateway, request, AuditQueryCompleted, asked=AUDIT)
 
 
 async def record_page(
@@ -132,7 +119,8 @@ async def verify(caller: AuditorDep, gateway: GatewayDep) -> Verification:
         gateway,
         AuditVerifyRequested(tenant_id=caller.tenant_id),
         AuditVerifyCompleted,
-        VERIFY_TIMEOUT_SECONDS,
+        asked=AUDIT,
+        timeout=VERIFY_TIMEOUT_SECONDS,
     )
     return Verification.model_validate(reply.model_dump(include=set(Verification.model_fields)))
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from contracts import (
@@ -10,18 +10,17 @@ from contracts import (
     CustomerExportCompleted,
     CustomerExportRequested,
     CustomerFact,
-    Event,
     HistoryCompleted,
     HistoryMessage,
     HistoryRequested,
 )
 from gateway.api import own_session
+from gateway.asking import ask
 from gateway.deps import AdminDep, GatewayDep, require
-from gateway.service import Gateway
 from gateway.tokens import Principal
-from support_core.messaging.instance import RequestTimeout
 
 router = APIRouter(prefix="/v1")
+MEMORY = "the memory service"
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"description": "The memory service did not answer in time"}
 }
@@ -40,20 +39,6 @@ class CustomerExport(BaseModel):
     customer_id: str
     messages: list[HistoryMessage]
     facts: list[CustomerFact]
-
-
-async def ask(gateway: Gateway, request: Event, reply_cls: type[Any]) -> Any:
-    """Request/reply to another service over the instance route; 503 if it does not answer."""
-    instance = gateway.runtime.instance
-    assert instance is not None
-    try:
-        return await instance.request(
-            request, reply_cls, timeout=gateway.settings.request_timeout_seconds
-        )
-    except RequestTimeout:
-        raise HTTPException(
-            503, "the memory service did not answer in time", {"Retry-After": "5"}
-        ) from None
 
 
 @router.get(
@@ -75,24 +60,18 @@ async def session_messages(
     """The session's messages (customer, assistant, agent), newest first."""
     if caller.role == "customer":
         await own_session(gateway, caller, session_id)
-    reply: HistoryCompleted = await ask(
-        gateway,
-        HistoryRequested(
-            tenant_id=caller.tenant_id, session_id=session_id, limit=limit, before=before
-        ),
-        HistoryCompleted,
+    request = HistoryRequested(
+        tenant_id=caller.tenant_id, session_id=session_id, limit=limit, before=before
     )
+    reply = await ask(gateway, request, HistoryCompleted, asked=MEMORY)
     return MessagePage(messages=reply.messages, next_before=reply.next_before)
 
 
 @router.get("/customers/{customer_id}/export", tags=["customers"], responses=UNAVAILABLE)
 async def export_customer(customer_id: str, admin: AdminDep, gateway: GatewayDep) -> CustomerExport:
     """Everything held about a customer, as JSON (a data-access request)."""
-    reply: CustomerExportCompleted = await ask(
-        gateway,
-        CustomerExportRequested(tenant_id=admin.tenant_id, customer_id=customer_id),
-        CustomerExportCompleted,
-    )
+    request = CustomerExportRequested(tenant_id=admin.tenant_id, customer_id=customer_id)
+    reply = await ask(gateway, request, CustomerExportCompleted, asked=MEMORY)
     return CustomerExport(customer_id=customer_id, messages=reply.messages, facts=reply.facts)
 
 

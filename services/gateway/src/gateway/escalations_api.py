@@ -14,10 +14,10 @@ from contracts import (
 )
 from contracts.escalation import EscalationPolicy, GuidanceRef
 from contracts.frames import AgentMessage
+from gateway.asking import ask
 from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep, require
 from gateway.service import Gateway
 from gateway.tokens import Principal
-from support_core.messaging.instance import RequestTimeout
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
 AgentOnly = Annotated[Principal, Depends(require("agent"))]
@@ -82,17 +82,8 @@ class MessageAccepted(BaseModel):
 
 async def command(gateway: Gateway, caller: Principal, action: Action, **payload: Any) -> Any:
     """Ask the escalation service; its refusals become the same HTTP errors."""
-    instance = gateway.runtime.instance
-    assert instance is not None
     request = EscalationCommandRequested(tenant_id=caller.tenant_id, action=action, payload=payload)
-    try:
-        reply = await instance.request(
-            request, EscalationCommandCompleted, timeout=gateway.settings.request_timeout_seconds
-        )
-    except RequestTimeout:
-        raise HTTPException(
-            503, "the escalation service did not answer in time", {"Retry-After": "5"}
-        ) from None
+    reply = await ask(gateway, request, EscalationCommandCompleted, asked="the escalation service")
     if reply.status >= 400:
         raise HTTPException(reply.status, reply.error or "refused")
     return reply.data

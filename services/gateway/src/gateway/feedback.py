@@ -1,10 +1,14 @@
-"""Customers' ratings of answers: stored once per turn, published as `answer.rated`."""
+"""Customers' ratings: of an answer once per turn (`answer.rated`), and of a resolved hand-off
+once per ticket (`conversation.rated`)."""
 
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts import AnswerRated, utcnow
-from contracts.frames import Feedback
-from gateway.models import answer_ratings
+from contracts import AnswerRated, ConversationRated, Event, utcnow
+from contracts.frames import Csat, Feedback
+from gateway.models import answer_ratings, csat_scores
 from gateway.sessions import ChatSession
 from support_core.messaging.outbox import Outbox
 
@@ -17,28 +21,46 @@ class AnswerRatings:
 
     async def rate(self, session: ChatSession, feedback: Feedback) -> bool:
         """Record the rating; False if the turn was already rated."""
+        event = AnswerRated(
+            tenant_id=session.tenant_id,
+            session_id=session.session_id,
+            correlation_id=feedback.turn_id,
+            customer_id=session.customer_id,
+            rating=feedback.rating,
+            comment=feedback.comment,
+        )
+        row = {"turn_id": feedback.turn_id, "rating": feedback.rating}
+        return await self._once(answer_ratings, session, row, event)
+
+    async def score_help(self, session: ChatSession, csat: Csat) -> bool:
+        """Record the satisfaction score of a resolved ticket; False if it was already scored."""
+        event = ConversationRated(
+            tenant_id=session.tenant_id,
+            session_id=session.session_id,
+            ticket_id=csat.ticket_id,
+            customer_id=session.customer_id,
+            score=csat.score,
+            comment=csat.comment,
+        )
+        row = {"ticket_id": csat.ticket_id, "score": csat.score}
+        return await self._once(csat_scores, session, row, event)
+
+    async def _once(
+        self, table: sa.Table, session: ChatSession, row: dict[str, Any], event: Event
+    ) -> bool:
+        """Store the row and emit the event, unless the row's key is already there."""
         async with self._outbox.unit_of_work() as uow:
             stored = await uow.conn.execute(
-                insert(answer_ratings)
+                insert(table)
                 .values(
                     tenant_id=session.tenant_id,
-                    turn_id=feedback.turn_id,
                     session_id=session.session_id,
-                    rating=feedback.rating,
                     rated_at=utcnow(),
+                    **row,
                 )
                 .on_conflict_do_nothing()
             )
             if stored.rowcount == 0:
                 return False
-            uow.emit(
-                AnswerRated(
-                    tenant_id=session.tenant_id,
-                    session_id=session.session_id,
-                    correlation_id=feedback.turn_id,
-                    customer_id=session.customer_id,
-                    rating=feedback.rating,
-                    comment=feedback.comment,
-                )
-            )
+            uow.emit(event)
         return True

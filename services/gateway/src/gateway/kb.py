@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from contracts import Audience, RetrievalCompleted, RetrievalRequested, Source
+from gateway.asking import RETRY_AFTER, ask
 from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep
 from gateway.knowledge import DocumentRejected, Submission, content_type_of, id_from_filename
-from support_core.messaging.instance import RequestTimeout
 
 router = APIRouter(prefix="/v1/kb", tags=["knowledge base"])
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
@@ -329,8 +329,6 @@ async def delete_document(document_id: str, admin: AdminDep, gateway: GatewayDep
 async def search(body: SearchIn, staff: AgentOrAdmin, gateway: GatewayDep) -> SearchOut:
     """Search the tenant's knowledge base the way the assistant does (agents and admins see
     internal documents too; `audience` narrows to one)."""
-    instance = gateway.runtime.instance
-    assert instance is not None
     request = RetrievalRequested(
         tenant_id=staff.tenant_id,
         query=body.query,
@@ -339,14 +337,7 @@ async def search(body: SearchIn, staff: AgentOrAdmin, gateway: GatewayDep) -> Se
         filters=body.filters,
         audiences=[body.audience] if body.audience else ["customer", "internal"],
     )
-    try:
-        reply = await instance.request(
-            request, RetrievalCompleted, timeout=gateway.settings.request_timeout_seconds
-        )
-    except RequestTimeout:
-        raise HTTPException(
-            503, "the knowledge base did not answer in time", {"Retry-After": "5"}
-        ) from None
+    reply = await ask(gateway, request, RetrievalCompleted, asked="the knowledge base")
     if reply.error:
-        raise HTTPException(503, reply.error, {"Retry-After": "5"})
+        raise HTTPException(503, reply.error, RETRY_AFTER)
     return SearchOut(results=reply.chunks, cached=reply.cached)

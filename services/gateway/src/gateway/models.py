@@ -54,3 +54,13 @@ answer_ratings = sa.Table(
     sa.Column("rating", sa.String(8), nullable=False),
     sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+csat_scores = sa.Table(
+    "csat_scores",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(100), primary_key=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("score", sa.SmallInteger, nullable=False),
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,4 +1,5 @@
-"""The web pages the gateway serves: the customer chat widget and the agent console."""
+"""The web pages the gateway serves: the customer chat widget, the agent console and the admins'
+analytics."""
 
 from pathlib import Path
 
@@ -30,6 +31,12 @@ async def chat_widget() -> FileResponse:
 async def agent_console() -> FileResponse:
     """The agent console."""
     return FileResponse(WEB / "agent.html")
+
+
+@router.get("/analytics")
+async def analytics_page() -> FileResponse:
+    """The admins' analytics."""
+    return FileResponse(WEB / "analytics.html")
 
 
 @router.get("/widget/config")

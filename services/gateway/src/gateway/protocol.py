@@ -11,6 +11,8 @@ from contracts import ChatMessageReceived, FramesAppended
 from contracts.frames import (
     CLIENT_FRAME_TYPES,
     Ack,
+    Csat,
+    CsatRecorded,
     Error,
     ErrorCode,
     Feedback,
@@ -99,6 +101,8 @@ class ProtocolHandler:
             self._connection.resume_from(frame.last_seq)
         elif isinstance(frame, Feedback):
             await self.feedback(frame)
+        elif isinstance(frame, Csat):
+            await self.csat(frame)
         elif isinstance(frame, Ping):
             session = self._session
             seq = await self._frames.stream.latest_seq(session.tenant_id, session.session_id)
@@ -154,7 +158,7 @@ class ProtocolHandler:
         A turn of another session is answered as unknown: a session learns nothing of others."""
         session = self._session
         answered = await self._frames.stream.has_frame(
-            session.tenant_id, session.session_id, "answer_completed", frame.turn_id
+            session.tenant_id, session.session_id, "answer_completed", turn_id=frame.turn_id
         )
         if not answered:
             await self.error(
@@ -167,6 +171,29 @@ class ProtocolHandler:
         else:
             await self._emit(Rated(turn_id=frame.turn_id, rating=frame.rating))
 
+    async def csat(self, frame: Csat) -> None:
+        """Record the customer's 1–5 score of a hand-off a person resolved in this session."""
+        session = self._session
+        resolved = await self._frames.stream.has_frame(
+            session.tenant_id,
+            session.session_id,
+            "escalated",
+            ticket_id=frame.ticket_id,
+            state="resolved",
+        )
+        if not resolved:
+            await self.error(
+                "unknown_ticket",
+                "no resolved hand-off of this session has that ticket id",
+                ticket_id=frame.ticket_id,
+            )
+        elif not await self._ratings.score_help(session, frame):
+            await self.error(
+                "already_rated", "this conversation was already scored", ticket_id=frame.ticket_id
+            )
+        else:
+            await self._emit(CsatRecorded(ticket_id=frame.ticket_id, score=frame.score))
+
     async def error(
         self,
         code: ErrorCode,
@@ -175,6 +202,7 @@ class ProtocolHandler:
         *,
         retry_after: float | None = None,
         turn_id: str | None = None,
+        ticket_id: str | None = None,
     ) -> None:
         """Send an `error` frame; the connection stays open."""
         message_id = client_message_id if isinstance(client_message_id, str) else None
@@ -185,10 +213,11 @@ class ProtocolHandler:
                 client_message_id=message_id,
                 retry_after=retry_after,
                 turn_id=turn_id,
+                ticket_id=ticket_id,
             )
         )
 
-    async def _emit(self, frame: Ack | Rated | Error) -> None:
+    async def _emit(self, frame: Ack | Rated | CsatRecorded | Error) -> None:
         session = self._session
         await self._frames.emit(
             session.tenant_id,

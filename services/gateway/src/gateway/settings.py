@@ -48,6 +48,12 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="A turn with no frame for this long gets an `error` frame `turn_timeout`.",
     )
+    conversation_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="Analytics: a conversation idle this long has ended.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the REST API from a browser."
     )

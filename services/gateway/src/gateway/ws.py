@@ -109,7 +109,9 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
 
     async def turn_timed_out(turn_id: str, message_id: str | None) -> None:
         for ended in ENDS_TURN:  # a re-sent message whose turn had already finished
-            if await stream.has_frame(session.tenant_id, session.session_id, ended, turn_id):
+            if await stream.has_frame(
+                session.tenant_id, session.session_id, ended, turn_id=turn_id
+            ):
                 return
         if await gateway.sessions.first_to_report(session, turn_id, "turn-timeout"):
             await handler.error(

@@ -82,7 +82,7 @@ class ClientMessages:
             return False  # still being answered, or handed to an agent: nothing to repeat
         tenant_id, session_id = message.tenant_id, str(message.session_id)
         stream = self._emitter.stream
-        if await stream.has_frame(tenant_id, session_id, "answer_completed", claim.turn_id):
+        if await stream.has_frame(tenant_id, session_id, "answer_completed", turn_id=claim.turn_id):
             return False
         frames = [
             Ack(client_message_id=message.message_id, turn_id=claim.turn_id),

@@ -53,10 +53,8 @@ from support_core.session_state import SessionState
 from support_embeddings import Embedder
 
 CONSUMER = "orchestrator.turns"
+Step = Callable[[TurnContext], Awaitable[None]]
 HANDED_OFF = "agent"
-ASSISTANT_STEPS = ("embed_message", "gather_context", "assess_escalation", "generate", "record")
-HANDOFF_STEPS = ("forward_to_agent",)
-STEPS = ("load_state", *ASSISTANT_STEPS, *HANDOFF_STEPS)
 WAITING_STATES = {"open": "waiting", "assigned": "assigned"}
 log = logging.getLogger(__name__)
 
@@ -112,29 +110,37 @@ class TurnPipeline:
         self._tracer = tracer
         self._metrics = metrics
         self._embedder = embedder
-        self._steps: dict[str, Callable[[TurnContext], Awaitable[None]]] = {
-            name: getattr(self, name) for name in STEPS
-        }
 
     async def run(self, context: TurnContext) -> None:
         """Go through every step; failures of dependencies degrade, they do not stop the turn."""
         started = time.perf_counter()
-        await self._step(context, "load_state")
-        for name in HANDOFF_STEPS if context.state.with_agent else ASSISTANT_STEPS:
-            await self._step(context, name)
+        await self._step(context, self.load_state)
+        if context.state.with_agent:
+            steps: tuple[Step, ...] = (self.forward_to_agent,)
+        else:
+            steps = (
+                self.embed_message,
+                self.gather_context,
+                self.assess_escalation,
+                self.generate,
+                self.record,
+            )
+        for step in steps:
+            await self._step(context, step)
         self._metrics.seconds.observe(time.perf_counter() - started)
         self._metrics.turns.labels(outcome="degraded" if context.degraded else "ok").inc()
         for dependency in context.degraded:
             self._metrics.degraded.labels(dependency=dependency).inc()
 
-    async def _step(self, context: TurnContext, name: str) -> None:
+    async def _step(self, context: TurnContext, step: Step) -> None:
+        name = step.__name__
         context.step = name
         step_started = time.perf_counter()
         with self._tracer.start_as_current_span(
             f"turn {name}",
             attributes={"turn.id": context.turn_id, "session.id": context.session_id},
         ):
-            await self._steps[name](context)
+            await step(context)
         context.timings_ms[name] = round((time.perf_counter() - step_started) * 1000, 2)
 
     async def load_state(self, context: TurnContext) -> None:

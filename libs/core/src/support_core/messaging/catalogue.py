@@ -18,8 +18,12 @@ from aio_pika.exceptions import ChannelClosed, ChannelPreconditionFailed
 
 from contracts import (
     AgentMessageSent,
+    AuditGapsCompleted,
+    AuditGapsRequested,
     AuditQueryCompleted,
     AuditQueryRequested,
+    AuditSummaryCompleted,
+    AuditSummaryRequested,
     AuditVerifyCompleted,
     AuditVerifyRequested,
     ChatMessageReceived,
@@ -93,6 +97,8 @@ REPLY_TO: dict[type[Event], type[Event]] = {
     EscalationCommandRequested: EscalationCommandCompleted,
     AuditQueryRequested: AuditQueryCompleted,
     AuditVerifyRequested: AuditVerifyCompleted,
+    AuditSummaryRequested: AuditSummaryCompleted,
+    AuditGapsRequested: AuditGapsCompleted,
 }
 """Request → the reply its handler sends to the asking instance's `reply_to` route."""
 RESTATED_BY_TURN = (
@@ -122,7 +128,13 @@ BINDINGS: tuple[Binding, ...] = (
         "all",
         also=tuple(m.routing_key() for m in AUDITED if m is not TurnCompleted),
     ),
-    *_of("audit", AuditQueryRequested, AuditVerifyRequested),
+    *_of(
+        "audit",
+        AuditQueryRequested,
+        AuditVerifyRequested,
+        AuditSummaryRequested,
+        AuditGapsRequested,
+    ),
     *_of("escalation", EscalationAssessRequested, EscalationCommandRequested),
     *_of(
         "gateway",

@@ -147,6 +147,34 @@
     item.append(bar);
   }
 
+  function askSatisfaction(ticketId) {
+    if (view.messages.querySelector(`.csat[data-ticket="${CSS.escape(ticketId)}"]`)) return;
+    const box = document.createElement("li");
+    box.className = "csat";
+    box.dataset.ticket = ticketId;
+    const question = document.createElement("p");
+    question.textContent = "How satisfied are you with the help you received?";
+    const scale = document.createElement("div");
+    scale.className = "csat-scale";
+    scale.setAttribute("role", "group");
+    scale.setAttribute("aria-label", "Satisfaction from 1 (very unsatisfied) to 5 (very satisfied)");
+    for (let score = 1; score <= 5; score += 1) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = String(score);
+      button.title = `${score} of 5`;
+      button.addEventListener("click", () => {
+        if (send({ type: "csat", ticket_id: ticketId, score })) {
+          for (const b of scale.querySelectorAll("button")) b.disabled = true;
+        }
+      });
+      scale.append(button);
+    }
+    box.append(question, scale);
+    view.messages.append(box);
+    scrollDown();
+  }
+
   function setMode(state) {
     view.mode.textContent = MODES[state] || "Assistant";
     view.mode.dataset.state = state;
@@ -181,6 +209,7 @@
       setMode(frame.state);
       const said = [...view.messages.querySelectorAll(".assistant .text")].pop();
       if (!said || !said.textContent.includes(frame.message)) notice(frame.message, "handoff");
+      if (frame.state === "resolved") askSatisfaction(frame.ticket_id);
     },
     agent_message(frame) {
       setMode("assigned");
@@ -190,6 +219,12 @@
       const bar = answerBubble(frame.turn_id).querySelector(".rating");
       if (bar) bar.replaceChildren(Object.assign(document.createElement("span"), {
         className: "rated", textContent: "Thanks for your feedback",
+      }));
+    },
+    csat_recorded(frame) {
+      const box = view.messages.querySelector(`.csat[data-ticket="${CSS.escape(frame.ticket_id)}"]`);
+      if (box) box.replaceChildren(Object.assign(document.createElement("p"), {
+        className: "rated", textContent: "Thanks for telling us",
       }));
     },
     delivered(frame) {
@@ -202,7 +237,7 @@
         setTimeout(() => send(again), (frame.retry_after || 1) * 1000);
         return;
       }
-      if (frame.code === "already_rated" || frame.code === "unknown_turn") return;
+      if (["already_rated", "unknown_turn", "unknown_ticket"].includes(frame.code)) return;
       if (frame.code === "turn_timeout") {
         notice("This is taking longer than usual; the answer will appear here.", "error");
         return;

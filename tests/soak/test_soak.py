@@ -8,9 +8,9 @@ two (the host, a database checkpoint) moves one minute's p99 by seconds but its 
 p90 is the latency judged. The database and Redis connection pools may fill up to their bounds
 during such a pause, so descriptors may grow by up to POOLS once; a leak grows past that.
 
-Latency is judged only in runs of LATENCY_MINUTES or more (`task soak`): the short run of the
-default suite still shows p90 rising from one minute to the next (docs/reliability.md, an open
-finding), and two judged minutes cannot tell that trend from a pause."""
+The services reach RabbitMQ, PostgreSQL and Redis directly, not through the chaos suite's TCP
+proxies: those run in the test's own event loop, which after the rest of the suite carried
+every byte of every service more slowly minute by minute (docs/reliability.md)."""
 
 import asyncio
 import json
@@ -35,7 +35,6 @@ RATE = float(os.environ.get("SOAK_RATE", "6"))  # turns per second
 SESSIONS = 40
 MINUTE = float(os.environ.get("SOAK_MINUTE_SECONDS", "60"))
 TOLERANCE = 0.10
-LATENCY_MINUTES = 10
 POOLS = 20  # the database pool's 10 + 5 overflow, and Redis connections opened in a burst
 QUESTIONS = ("How do I freeze my card?", "What does a transfer abroad cost?", "Where is my PIN?")
 
@@ -153,6 +152,5 @@ async def test_memory_connections_queues_and_latency_stay_flat(stack: ChaosStack
         for name, count in minute.fds.items():
             assert count <= baseline.fds[name] * (1 + TOLERANCE) + POOLS, (name, baseline, minute)
         assert minute.queued <= max(baseline.queued * (1 + TOLERANCE), RATE), minute
-        if MINUTES >= LATENCY_MINUTES:
-            assert minute.p90_ms <= baseline.p90_ms * (1 + TOLERANCE) + 20, (baseline, minute)
+        assert minute.p90_ms <= baseline.p90_ms * (1 + TOLERANCE) + 20, (baseline, minute)
         assert minute.turns >= statistics.mean([baseline.turns, minute.turns]) * 0.9

@@ -113,7 +113,6 @@ async def seed(database_url: str, owners: list[str], count: int) -> float:
 
 async def recall(probe: ServiceRuntime, customer: str, concurrency: int, label: str) -> Summary:
     """Time 200 recalls for `customer` with `concurrency` in flight."""
-    assert probe.instance is not None
     instance = probe.instance
     semaphore = asyncio.Semaphore(concurrency)
     latencies: list[float] = []

@@ -69,7 +69,6 @@ _ingested: asyncio.Queue[DocumentIngested] = asyncio.Queue()
 
 async def queries(probe: ServiceRuntime, texts: list[str], concurrency: int, label: str) -> Summary:
     """Time request → reply for each text with `concurrency` in flight."""
-    assert probe.instance is not None
     semaphore = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
 

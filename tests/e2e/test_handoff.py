@@ -46,6 +46,9 @@ async def test_an_agent_takes_over_replies_hands_back_and_is_scored(stack: Stack
         escalated = next(f for f in reader.frames if f["type"] == "escalated")
         assert escalated["state"] == "assigned" and "Ada" in escalated["message"]
         ticket = f"/v1/escalations/{asked['ticket_id']}"
+        summary = (await call(url, "GET", ticket, agent)).json()["summary"].splitlines()
+        assert summary[0] == "Asked: Please let me talk to a human agent."
+        assert summary[-1] == "Why: the customer asked for a person"
 
         await reader.send(
             {"type": "user_message", "client_message_id": "m2", "text": "I was charged twice."}

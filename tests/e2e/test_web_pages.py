@@ -1,7 +1,8 @@
 """The gateway's web pages in a real browser (Debian's Chromium driven by Playwright): a customer
-chats in the widget and asks for a human; an agent in the console claims the ticket and replies;
-the customer sees the reply and, once the agent resolves the ticket, scores the help (CSAT).
-Screenshots of both pages go to docs/screenshots/."""
+chats in the widget and asks for a human; an agent in the console claims the ticket and replies
+with a suggestion from the knowledge base, edited; the customer sees the reply and, once the
+agent resolves the ticket, scores the help (CSAT). Screenshots of the pages go to
+docs/screenshots/."""
 
 import json
 from collections.abc import AsyncIterator
@@ -135,11 +136,21 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     await console.locator("#ticket-title", has_text="assigned").wait_for(timeout=TIMEOUT_MS)
     await customer.locator("#mode", has_text="Human agent").wait_for(timeout=TIMEOUT_MS)
 
-    reply = "Hi, I'm Sam. I have frozen your card; a replacement is on its way."
-    await console.fill("#reply-text", reply)
+    await customer.fill("#text", "My card was stolen, what should I do?")
+    await customer.press("#text", "Enter")
+    suggestion = console.locator(".suggestion", has_text="freeze it at once").first
+    await suggestion.wait_for(timeout=TIMEOUT_MS)
+    assert await suggestion.locator(".source").inner_text() == "Lost or stolen cards"
+    await suggestion.locator("button", has_text="Insert").click()
+    inserted = await console.input_value("#reply-text")
+    assert inserted.startswith("If your card is lost or stolen, freeze it at once")
+    reply = f"Hi, I'm Sam. {inserted}"
+    await console.fill("#reply-text", reply)  # the agent edits the suggestion before sending
     await console.press("#reply-text", "Enter")
-    await customer.locator(".message.agent", has_text=reply).wait_for(timeout=TIMEOUT_MS)
-    await console.locator("#conversation .message.agent", has_text=reply).wait_for(
+    await customer.locator(".message.agent", has_text="Hi, I'm Sam. If your card").wait_for(
+        timeout=TIMEOUT_MS
+    )
+    await console.locator("#conversation .message.agent", has_text="Hi, I'm Sam.").wait_for(
         timeout=TIMEOUT_MS
     )
 

@@ -7,13 +7,20 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aio_pika
 import asyncpg
 import pytest
 
-from contracts import Embedding, EscalationAssessed, EscalationAssessRequested
+from contracts import (
+    Embedding,
+    EscalationAssessed,
+    EscalationAssessRequested,
+    HistoryMessage,
+    utcnow,
+)
 from contracts.escalation import GuidanceRef
 from escalation.app import create_app as create_escalation
 from escalation.settings import EscalationSettings
@@ -99,7 +106,6 @@ class Stack:
         embedding: Embedding | None = None,
     ) -> EscalationAssessed:
         """Ask the escalation service about one turn, as the orchestrator does."""
-        assert self.probe.instance is not None
         request = EscalationAssessRequested(
             tenant_id=tenant_id,
             session_id=session_id,
@@ -200,7 +206,6 @@ async def test_signals_raise_the_priority_and_tickets_keep_the_staff_guidance(
     stack: Stack,
 ) -> None:
     tenant_id, admin_key = await stack.tenant()
-    assert stack.probe.instance is not None
     guidance = [GuidanceRef(document_id="int-fraud", title="Internal: Fraud desk", score=0.8)]
     request = EscalationAssessRequested(
         tenant_id=tenant_id,
@@ -215,6 +220,37 @@ async def test_signals_raise_the_priority_and_tickets_keep_the_staff_guidance(
     ticket = await call(stack.gateway_url, "GET", f"/v1/escalations/{assessed.ticket_id}", token)
     assert ticket.json()["priority"] == "urgent"
     assert ticket.json()["guidance"] == [ref.model_dump() for ref in guidance]
+
+
+async def test_a_new_ticket_summarises_the_ask_the_facts_the_last_answer_and_why(
+    stack: Stack,
+) -> None:
+    tenant_id, admin_key = await stack.tenant()
+    earlier = utcnow() - timedelta(minutes=2)
+    request = EscalationAssessRequested(
+        tenant_id=tenant_id,
+        session_id=str(uuid.uuid4()),
+        correlation_id=str(uuid.uuid4()),
+        text="That did not help. My parcel for order 55123 never came, I want a person.",
+        facts=["Order number 55123", "Mentioned product: Gold Card"],
+        history=[
+            HistoryMessage(role="customer", text="Where is my parcel?", at=earlier),
+            HistoryMessage(
+                role="assistant",
+                text="Parcels arrive within five working days. You can track yours in the app.",
+                at=earlier,
+            ),
+        ],
+    )
+    assessed = await stack.probe.instance.request(request, EscalationAssessed, timeout=20)
+    token = await role_token(stack.gateway_url, admin_key, "agent", "ada")
+    ticket = await call(stack.gateway_url, "GET", f"/v1/escalations/{assessed.ticket_id}", token)
+    assert ticket.json()["summary"].splitlines() == [
+        "Asked: That did not help. My parcel for order 55123 never came, I want a person.",
+        "Known: Order number 55123; Mentioned product: Gold Card",
+        "Assistant said: Parcels arrive within five working days. You can track yours in the app.",
+        "Why: the customer asked for a person",
+    ]
 
 
 @pytest.mark.parametrize("text", CONTROLS)

@@ -71,7 +71,6 @@ async def session_search(
     probe: ServiceRuntime, session_id: str | None, query: str
 ) -> RetrievalCompleted:
     """A `retrieval.requested` event, as the orchestrator sends it."""
-    assert probe.instance is not None
     request = RetrievalRequested(tenant_id="demo", session_id=session_id, query=query, top_k=5)
     return await probe.instance.request(request, RetrievalCompleted, timeout=20)
 
@@ -125,7 +124,7 @@ async def test_a_query_embedding_sent_along_is_used_instead_of_embedding_again(
     embedder = Embedder(EmbeddingSettings())
     sent = await embedder.describe(topics["penguin"])
     probe = stack["probe"]
-    assert isinstance(probe, ServiceRuntime) and probe.instance is not None
+    assert isinstance(probe, ServiceRuntime)
 
     async def top(embedding: Embedding, top_k: int) -> str:
         # Different top_k: results are cached by query text, as an embedding follows from it.

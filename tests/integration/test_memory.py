@@ -76,7 +76,6 @@ def turn(
 async def recall(
     probe: ServiceRuntime, customer: str, session: str, query: str, **limits: int
 ) -> MemoryRecallCompleted:
-    assert probe.instance is not None
     request = MemoryRecallRequested(
         tenant_id="demo", session_id=session, customer_id=customer, query=query, **limits
     )

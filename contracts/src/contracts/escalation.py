@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from contracts.embedding import Embedding
 from contracts.envelope import Event, Model
+from contracts.memory import HistoryMessage
 
 Priority = Literal["low", "normal", "high", "urgent"]
 
@@ -36,6 +37,16 @@ class EscalationAssessRequested(Event):
     guidance: list[GuidanceRef] = Field(
         default_factory=list,
         description="Staff-only documents retrieved for the message; kept on a new ticket.",
+    )
+    facts: list[str] = Field(
+        default_factory=list,
+        description="What memory knows about the customer, for a new ticket's summary.",
+        max_length=20,
+    )
+    history: list[HistoryMessage] = Field(
+        default_factory=list,
+        description="The conversation's last messages before this one, for the summary.",
+        max_length=20,
     )
 
 

@@ -62,7 +62,7 @@ class ServiceRuntime:
         )
         self.broker.add_middleware(LogContextMiddleware)
         self.publisher = EventPublisher(self.broker)
-        self.instance = (
+        self._instance = (
             InstanceRoute(
                 self.broker, self.publisher, service=self.service, instance_id=settings.instance_id
             )
@@ -87,6 +87,13 @@ class ServiceRuntime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining: asyncio.Future[None] | None = None
         self.extra_checks: list[ReadinessCheck] = []
+
+    @property
+    def instance(self) -> InstanceRoute:
+        """This instance's private route for request/reply (built with `instance_route=True`)."""
+        if self._instance is None:
+            raise RuntimeError(f"{self.service} was built without an instance route")
+        return self._instance
 
     @property
     def engine(self) -> AsyncEngine:

@@ -11,6 +11,7 @@ from contracts import EscalationAssessed, EscalationAssessRequested, utcnow
 from escalation.models import session_stats
 from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, load_policy
 from escalation.rules import FRUSTRATION, Detectors, Streaks
+from escalation.summary import handoff_summary
 from escalation.tickets import assign, least_loaded_agent, open_ticket
 from support_core.messaging.outbox import Outbox, UnitOfWork
 from support_core.session_state import SessionState
@@ -85,7 +86,7 @@ class EscalationService:
                 cause=request,
                 customer_id=request.customer_id,
                 reasons=findings.reasons,
-                summary=request.text,
+                summary=handoff_summary(request, findings.reasons),
                 policy=policy,
                 signals=findings.signals,
                 guidance=[ref.model_dump() for ref in request.guidance],

@@ -23,7 +23,6 @@ async def ask(
     """The reply to `request`; 503 naming `asked` ("the audit service") if none arrives within
     `timeout` (default: the gateway's request timeout)."""
     instance = gateway.runtime.instance
-    assert instance is not None
     try:
         return await instance.request(
             request, reply_cls, timeout=timeout or gateway.settings.request_timeout_seconds

@@ -14,7 +14,6 @@ def register(gateway: Gateway) -> None:
     """Ring the local sockets of a session when frames for it were appended (or, while Redis
     was unreachable, store the frames the doorbell carries first)."""
     instance = gateway.runtime.instance
-    assert instance is not None
 
     async def ring(event: Event) -> None:
         assert isinstance(event, FramesAppended)

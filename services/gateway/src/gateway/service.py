@@ -23,7 +23,6 @@ class Gateway:
         self.runtime = runtime
         self.settings = settings
         self.hub = ConnectionHub(runtime.metrics)
-        assert runtime.instance is not None
         self.instance_route = runtime.instance.route
 
     @cached_property

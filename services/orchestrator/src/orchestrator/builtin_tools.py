@@ -15,6 +15,10 @@ from orchestrator.context import TurnContext, staff_only
 from orchestrator.tools import ToolFailed, ToolResult
 from support_core.messaging.instance import InstanceRoute
 
+# What a new ticket's summary may draw on (docs/escalation.md).
+SUMMARY_FACTS = 6
+SUMMARY_MESSAGES = 4
+
 
 @dataclass
 class MemoryRecallTool:
@@ -75,8 +79,7 @@ class EscalationAssessTool:
 
     async def run(self, context: TurnContext) -> ToolResult:
         """Ask the escalation service."""
-        message = context.message
-        retrieval = context.retrieval
+        message, retrieval, memory = context.message, context.retrieval, context.memory
         request = message.follow(
             EscalationAssessRequested,
             customer_id=message.customer_id,
@@ -89,6 +92,8 @@ class EscalationAssessTool:
                 GuidanceRef(document_id=p.document_id, title=p.title, score=p.score)
                 for p in staff_only(retrieval)
             ],
+            facts=[fact.content for fact in memory.facts[:SUMMARY_FACTS]] if memory else [],
+            history=memory.history[-SUMMARY_MESSAGES:] if memory else [],
         )
         reply = await self.instance.request(request, EscalationAssessed, timeout=self.timeout)
         return ToolResult(True, reply, {"escalate": reply.escalate, "reasons": reply.reasons})

@@ -49,7 +49,6 @@ class OrchestratorComponents:
     async def start(self) -> None:
         """Build everything that needs the connected runtime."""
         runtime, settings = self._runtime, self._settings
-        assert runtime.instance is not None
         breakers = self._breakers = BreakerRegistry(
             runtime.redis,
             runtime.keys,

@@ -1,4 +1,5 @@
-// Agent console: list escalations, claim one, chat with the customer, resolve it.
+// Agent console: list escalations, claim one, chat with the customer, resolve it; replies
+// suggested from the knowledge base (staff-only passages included) for the latest message.
 // REST only (docs/openapi.json); the conversation is polled. Server text is shown as text.
 "use strict";
 
@@ -13,6 +14,8 @@
   let selected = null;
   let listTimer = null;
   let conversationTimer = null;
+  let suggestedFor = null;
+  const SUGGESTIONS = 3;
 
   function claims(jwt) {
     try {
@@ -162,7 +165,7 @@
         text("span", `${ticket.priority} · ${ticket.status}`, "priority"),
         text("span", when(ticket.created_at), "time"),
         text("span", (ticket.reasons || []).join(", ") || "escalation", "reasons"),
-        text("span", ticket.summary || "", "summary"),
+        text("span", (ticket.summary || "").split("\n")[0], "summary"),
       );
       if (selected && selected.ticket_id === ticket.ticket_id) button.classList.add("selected");
       button.addEventListener("click", () => select(ticket));
@@ -173,8 +176,49 @@
 
   // One ticket and its conversation
 
+  function plain(markdown) {
+    // Knowledge-base passages are Markdown; a reply is plain text.
+    return markdown
+      .replace(/^#{1,6}\s+/gm, "")
+      .replace(/^\s*(?:[-*+]|\d+\.)\s+/gm, "")
+      .replace(/(\*\*|__|\*|_|`)(.+?)\1/g, "$2")
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+      .replace(/\s+/g, " ")
+      .trim();
+  }
+
+  async function suggest(question) {
+    if (question === suggestedFor) return;
+    suggestedFor = question;
+    const found = await api("/v1/kb/search", {
+      method: "POST",
+      body: JSON.stringify({ query: question, top_k: SUGGESTIONS }),
+    });
+    if (suggestedFor !== question) return;
+    $("assist").hidden = found.results.length === 0;
+    $("suggestions").replaceChildren(...found.results.map((passage) => {
+      const item = document.createElement("li");
+      item.className = `suggestion ${passage.audience}`;
+      const reply = plain(passage.text || passage.snippet);
+      const source = text("p", passage.title, "source");
+      if (passage.audience === "internal") source.append(text("span", "staff only: check before sending", "badge"));
+      const insert = document.createElement("button");
+      insert.type = "button";
+      insert.textContent = "Insert";
+      insert.addEventListener("click", () => {
+        const input = $("reply-text");
+        input.value = reply;
+        input.focus();
+      });
+      item.append(text("p", reply, "text"), source, insert);
+      return item;
+    }));
+  }
+
   function select(ticket) {
     selected = ticket;
+    suggestedFor = null;
+    $("assist").hidden = true;
     $("ticket-error").textContent = "";
     $("conversation").replaceChildren();
     showTicket(ticket);
@@ -216,6 +260,8 @@
           }),
       );
       if (atBottom) list.scrollTop = list.scrollHeight;
+      const latest = page.messages.find((message) => message.role === "customer");
+      if (latest) await suggest(latest.text);
     } catch (error) {
       showError("ticket-error", error);
     }

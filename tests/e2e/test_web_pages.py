@@ -1,8 +1,9 @@
 """The gateway's web pages in a real browser (Debian's Chromium driven by Playwright): a customer
-chats in the widget and asks for a human; an agent in the console claims the ticket and replies
-with a suggestion from the knowledge base, edited; the customer sees the reply and, once the
-agent resolves the ticket, scores the help (CSAT). Screenshots of the pages go to
-docs/screenshots/."""
+chats in the widget, rates an answer, asks what the knowledge base cannot answer and asks for a
+human; in the console an agent reads the ticket's summary, claims the ticket and replies with a
+suggestion from the knowledge base, edited; the customer sees the reply and, once the agent
+resolves the ticket, scores the help (CSAT); the admins' analytics count the rating and the
+score and list the unanswered question among the gaps. Screenshots go to docs/screenshots/."""
 
 import json
 from collections.abc import AsyncIterator
@@ -116,6 +117,11 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     await answer.locator(".rated").wait_for(timeout=TIMEOUT_MS)
     assert any(f["type"] == "rated" and f["rating"] == "down" for f in frames)
 
+    await customer.fill("#text", "Can I pay my rent with bitcoin?")
+    await customer.press("#text", "Enter")
+    unknown = customer.locator(".message.assistant.complete", has_text="couldn't find")
+    await unknown.wait_for(timeout=TIMEOUT_MS)
+
     await customer.fill("#text", "I want to talk to a human agent")
     await customer.press("#text", "Enter")
     await customer.locator("#mode", has_text="Waiting for an agent").wait_for(timeout=TIMEOUT_MS)
@@ -132,6 +138,9 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     await console.locator(
         "#conversation .message.customer", has_text="talk to a human agent"
     ).wait_for(timeout=TIMEOUT_MS)
+    summary = await console.locator("#ticket-summary").inner_text()
+    assert summary.startswith("Asked: I want to talk to a human agent")
+    assert "Why: the customer asked for a person" in summary
     await console.click("#claim")
     await console.locator("#ticket-title", has_text="assigned").wait_for(timeout=TIMEOUT_MS)
     await customer.locator("#mode", has_text="Human agent").wait_for(timeout=TIMEOUT_MS)
@@ -164,6 +173,19 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     await satisfaction.locator("button", has_text="4").click(timeout=TIMEOUT_MS)
     await satisfaction.locator(".rated").wait_for(timeout=TIMEOUT_MS)
     assert any(f["type"] == "csat_recorded" and f["score"] == 4 for f in frames)
+
+    analytics = await browser.new_page(viewport={"width": 1180, "height": 1000})
+    record_problems(analytics, problems)
+    await analytics.goto(f"{stack.gateway_url}/analytics")
+    await analytics.fill("#api-key", tenant.admin_key)
+    await analytics.click("#key-login button")
+    await analytics.locator("body[data-loaded=true]").wait_for(timeout=TIMEOUT_MS)
+    rated = analytics.locator('[data-figure="ratings"]')
+    assert await rated.locator(".note").inner_text() == "1 not helpful"
+    assert await analytics.locator('[data-figure="csat"] dd').first.inner_text() == "4.0 / 5"
+    gaps = await analytics.locator("#gaps").inner_text()
+    assert "Can I pay my rent with bitcoin?" in gaps and "no answer found" in gaps
+    assert "How long until a replacement card arrives?" in gaps  # rated not helpful
     assert not problems, problems
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.conftest import Stack
 from tests.e2e.test_analytics import recorded_conversations
 from tests.e2e.test_audit import token
+from tests.support.client import FrameReader, chat_turn, connect, create_session
 from tests.support.kb import admin, settled
 from tests.support.tenants import Tenant, new_tenant
 
@@ -186,6 +187,49 @@ async def test_a_customer_chats_and_an_agent_takes_over(stack: Stack, browser: A
     gaps = await analytics.locator("#gaps").inner_text()
     assert "Can I pay my rent with bitcoin?" in gaps and "no answer found" in gaps
     assert "How long until a replacement card arrives?" in gaps  # rated not helpful
+    assert not problems, problems
+
+
+async def agent_console(stack: Stack, browser: Any, tenant: Tenant, agent: str) -> Any:
+    """A signed-in console whose live feed is connected."""
+    console = await browser.new_page(viewport={"width": 1280, "height": 820})
+    await console.goto(f"{stack.gateway_url}/agent")
+    await console.fill("#api-key", tenant.admin_key)
+    await console.fill("#agent-id", agent)
+    await console.click("#key-login button")
+    await console.locator("#who[data-live=true]").wait_for(timeout=TIMEOUT_MS)
+    return console
+
+
+async def test_two_agents_consoles_update_live_without_polling(stack: Stack, browser: Any) -> None:
+    tenant = await tenant_with_guide(stack)
+    problems: list[str] = []
+    session = await create_session(stack.gateway_url, api_key=tenant.admin_key)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as http:
+        for headers, refused in (({}, 401), ({"Authorization": f"Bearer {session.token}"}, 403)):
+            assert (await http.get("/v1/agent/events", headers=headers)).status_code == refused
+    ada, bo = [await agent_console(stack, browser, tenant, name) for name in ("ada", "bo")]
+    for console in (ada, bo):
+        record_problems(console, problems)
+        assert await console.locator(".ticket-item").count() == 0
+    async with connect(session) as socket:
+        reader = FrameReader(socket)
+        asked = await chat_turn(reader, "I want to talk to a human agent", "live-1")
+        for console in (ada, bo):  # both lists show the new ticket: nothing reloads or polls
+            await console.locator(f'.ticket-item[data-ticket-id="{asked["ticket_id"]}"]').wait_for(
+                timeout=TIMEOUT_MS
+            )
+        await ada.locator(".ticket-item").first.click()
+        await ada.click("#claim")
+        await ada.locator("#ticket-title", has_text="assigned").wait_for(timeout=TIMEOUT_MS)
+        # Bo's "open & mine" list drops the ticket Ada now holds.
+        await bo.locator(".ticket-item").wait_for(state="detached", timeout=TIMEOUT_MS)
+        await reader.send(
+            {"type": "user_message", "client_message_id": "live-2", "text": "Are you there?"}
+        )
+        await ada.locator("#conversation .message.customer", has_text="Are you there?").wait_for(
+            timeout=TIMEOUT_MS
+        )
     assert not problems, problems
 
 

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 
 from contracts import ChatMessageReceived
 from contracts.frames import AnswerCompletedFrame, Csat, Escalated, Feedback
+from gateway.agent_feed import AgentFeed
 from gateway.connections import ClientConnection
 from gateway.feedback import AnswerRatings
 from gateway.protocol import ProtocolHandler
@@ -124,6 +125,7 @@ async def socket(
             stream, publisher, local_route=ROUTE, local_notify=lambda _, seq: connection.notify(seq)
         ),
         ratings=RatingsOnce(),
+        feed=AgentFeed(redis, keys, guard),
         message_limit=RateLimit("3/minute", redis, guard, key_prefix="unit:limits"),
         publisher=publisher,
         instance_route=ROUTE,
@@ -153,6 +155,17 @@ async def test_a_message_is_acked_and_starts_one_turn(socket: Socket) -> None:
         1,
         ROUTE,
     )
+
+
+async def test_the_tenants_agent_consoles_are_told_of_each_new_message(
+    socket: Socket, redis: fakeredis.FakeAsyncRedis, keys: Keys, guard: RedisGuard
+) -> None:
+    events = AgentFeed(redis, keys, guard).follow("t1")
+    assert await anext(events) is None  # subscribed
+    await socket.say(message("m1"))
+    told = await asyncio.wait_for(anext(events), 2)
+    assert told == {"type": "message", "session_id": "s1", "role": "customer"}
+    await events.aclose()
 
 
 async def test_a_resent_message_is_acked_again_with_its_turn_and_starts_nothing(

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway import (
+    agent_stream,
     analytics_api,
     api,
     api_docs,
@@ -53,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ws.router,
         tokens_api.router,
         escalations_api.router,
+        agent_stream.router,
         audit_api.router,
         analytics_api.router,
         pages.router,

@@ -153,6 +153,9 @@ async def send_message(
         AgentMessage(ticket_id=ticket.ticket_id, agent_id=caller.subject, text=body.text),
         lambda seq: sent.follow(FramesAppended, seq=seq),
     )
+    await gateway.feed.tell(
+        caller.tenant_id, type="message", session_id=ticket.session_id, role="agent"
+    )
     return MessageAccepted(event_id=str(sent.event_id), seq=seq)
 
 

@@ -1,7 +1,8 @@
 """Tell the customer when a human takes the conversation over and when it goes back to the
-assistant: ticket lifecycle events become `escalated` frames on the session's stream."""
+assistant (ticket lifecycle events become `escalated` frames on the session's stream), and the
+agents' consoles whenever a ticket is opened, assigned or resolved."""
 
-from contracts import EscalationAssigned, EscalationResolved, FramesAppended
+from contracts import EscalationAssigned, EscalationCreated, EscalationResolved, FramesAppended
 from contracts.frames import Escalated
 from gateway.service import Gateway
 
@@ -10,8 +11,23 @@ BACK_TO_ASSISTANT = "Our team has closed this conversation; the assistant will a
 
 
 def register(gateway: Gateway) -> None:
-    """Consume ticket assignments and resolutions (one gateway instance handles each)."""
+    """Consume ticket lifecycle events (one gateway instance handles each)."""
     runtime = gateway.runtime
+
+    async def tell_consoles(
+        event: EscalationCreated | EscalationAssigned | EscalationResolved, status: str
+    ) -> None:
+        await gateway.feed.tell(
+            event.tenant_id,
+            type="ticket",
+            ticket_id=event.ticket_id,
+            session_id=event.session_id,
+            status=status,
+        )
+
+    @runtime.consumer(EscalationCreated)
+    async def on_created(event: EscalationCreated) -> None:
+        await tell_consoles(event, "open")
 
     async def announce(event: EscalationAssigned | EscalationResolved, frame: Escalated) -> None:
         assert event.session_id is not None
@@ -30,6 +46,7 @@ def register(gateway: Gateway) -> None:
 
     @runtime.consumer(EscalationAssigned)
     async def on_assigned(event: EscalationAssigned) -> None:
+        await tell_consoles(event, "assigned")
         if event.correlation_id is not None:
             return  # assigned during a turn: that turn's own `escalated` frame said so
         who = event.agent_name or "A member of our team"
@@ -45,6 +62,7 @@ def register(gateway: Gateway) -> None:
 
     @runtime.consumer(EscalationResolved)
     async def on_resolved(event: EscalationResolved) -> None:
+        await tell_consoles(event, "resolved")
         await announce(
             event,
             Escalated(

@@ -23,6 +23,7 @@ from contracts.frames import (
     UserMessage,
     client_frame_adapter,
 )
+from gateway.agent_feed import AgentFeed
 from gateway.connections import ClientConnection
 from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
@@ -45,6 +46,7 @@ class ProtocolHandler:
         sessions: SessionStore,
         frames: FrameEmitter,
         ratings: AnswerRatings,
+        feed: AgentFeed,
         message_limit: RateLimit,
         publisher: EventPublisher,
         instance_route: str,
@@ -56,6 +58,7 @@ class ProtocolHandler:
         self._sessions = sessions
         self._frames = frames
         self._ratings = ratings
+        self._feed = feed
         self._message_limit = message_limit
         self._publisher = publisher
         self._instance_route = instance_route
@@ -151,6 +154,10 @@ class ProtocolHandler:
                 frame.client_message_id,
                 retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
+            return
+        await self._feed.tell(
+            session.tenant_id, type="message", session_id=session.session_id, role="customer"
+        )
 
     async def feedback(self, frame: Feedback) -> None:
         """Record a rating of an answer this session received, once per turn.

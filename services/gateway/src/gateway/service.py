@@ -2,6 +2,7 @@
 
 from functools import cached_property
 
+from gateway.agent_feed import AgentFeed
 from gateway.connections import ConnectionHub
 from gateway.feedback import AnswerRatings
 from gateway.knowledge import KnowledgeDocuments
@@ -24,6 +25,12 @@ class Gateway:
         self.settings = settings
         self.hub = ConnectionHub(runtime.metrics)
         self.instance_route = runtime.instance.route
+
+    @cached_property
+    def feed(self) -> AgentFeed:
+        """Events for the agents' consoles."""
+        runtime = self.runtime
+        return AgentFeed(runtime.redis, runtime.keys, runtime.redis_guard)
 
     @cached_property
     def tenants(self) -> TenantDirectory:

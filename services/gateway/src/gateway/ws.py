@@ -100,6 +100,7 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
         sessions=gateway.sessions,
         frames=gateway.frames,
         ratings=gateway.ratings,
+        feed=gateway.feed,
         message_limit=gateway.message_limit,
         publisher=gateway.runtime.publisher,
         instance_route=gateway.instance_route,

@@ -1,19 +1,21 @@
 // Agent console: list escalations, claim one, chat with the customer, resolve it; replies
 // suggested from the knowledge base (staff-only passages included) for the latest message.
-// REST only (docs/openapi.json); the conversation is polled. Server text is shown as text.
+// REST (docs/openapi.json), told what changed by the live feed (GET /v1/agent/events), with no
+// polling. Server text is shown as text.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = "support.agentToken";
-  const LIST_EVERY_MS = 3000;
-  const CONVERSATION_EVERY_MS = 2000;
+  const RECONNECT_MS = 2000;
+  // The memory service writes a message to the history a moment after the gateway saw it.
+  const CATCH_UP_MS = [150, 400, 1000, 2500];
   let token = sessionStorage.getItem(TOKEN_KEY);
   let me = null;
   let tab = "active";
   let selected = null;
-  let listTimer = null;
-  let conversationTimer = null;
+  let feed = null;
+  let newestShown = null;
   let suggestedFor = null;
   const SUGGESTIONS = 3;
 
@@ -75,12 +77,12 @@
     $("logout").hidden = false;
     $("who").textContent = `Signed in as ${me}`;
     refreshList();
-    listTimer = setInterval(refreshList, LIST_EVERY_MS);
+    follow();
   }
 
   function signOut(message = "") {
-    clearInterval(listTimer);
-    clearInterval(conversationTimer);
+    if (feed) feed.abort();
+    feed = null;
     sessionStorage.removeItem(TOKEN_KEY);
     token = null;
     selected = null;
@@ -115,6 +117,62 @@
   });
 
   $("logout").addEventListener("click", () => signOut());
+
+  // The live feed: Server-Sent Events read with fetch, so the token stays in a header.
+
+  async function follow() {
+    const controller = new AbortController();
+    feed = controller;
+    try {
+      const response = await fetch("/v1/agent/events", {
+        headers: { Authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      if (response.status === 401) {
+        signOut("Your token expired or is invalid; sign in again.");
+        return;
+      }
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      $("who").dataset.live = "true";
+      refreshList(); // what happened while the feed was not connected
+      if (selected) refreshConversation();
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const data = buffer.slice(0, end).split("\n")
+            .filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+          buffer = buffer.slice(end + 2);
+          if (data) told(JSON.parse(data));
+        }
+      }
+    } catch {
+      // A dropped connection: try again below.
+    } finally {
+      $("who").dataset.live = "false";
+    }
+    if (feed === controller && token) setTimeout(follow, RECONNECT_MS);
+  }
+
+  function told(event) {
+    if (event.type === "ticket") refreshList();
+    if (event.type === "message" && selected && event.session_id === selected.session_id) {
+      catchUp();
+    }
+  }
+
+  async function catchUp() {
+    const before = newestShown;
+    for (const wait of CATCH_UP_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await refreshConversation();
+      if (newestShown !== before) return;
+    }
+  }
 
   // Ticket list
 
@@ -222,9 +280,8 @@
     $("ticket-error").textContent = "";
     $("conversation").replaceChildren();
     showTicket(ticket);
-    clearInterval(conversationTimer);
+    newestShown = null;
     refreshConversation();
-    conversationTimer = setInterval(refreshConversation, CONVERSATION_EVERY_MS);
   }
 
   function showTicket(ticket) {
@@ -260,6 +317,7 @@
           }),
       );
       if (atBottom) list.scrollTop = list.scrollHeight;
+      newestShown = page.messages.length ? `${page.messages[0].at}|${page.messages.length}` : null;
       const latest = page.messages.find((message) => message.role === "customer");
       if (latest) await suggest(latest.text);
     } catch (error) {

@@ -41,6 +41,13 @@ def gateway_inbox(
     return received
 
 
+def throttled(stream: SessionStream, publisher: EventPublisher) -> ThrottledFrames:
+    """Frames of session s, lingering 50 ms, falling back to gateway g1's route."""
+    return ThrottledFrames(
+        FrameEmitter(stream, publisher), "t", "s", fallback_route="gateway.g1", linger=0.05
+    )
+
+
 async def test_frames_are_numbered_in_order_and_each_holding_gateway_is_rung_once(
     redis: fakeredis.FakeAsyncRedis,
     keys: Keys,
@@ -94,9 +101,7 @@ async def test_deltas_within_the_linger_go_out_in_one_write_and_one_doorbell(
     stream = SessionStream(redis, keys, guard)
     inbox = gateway_inbox(broker, publisher, "g1")
     await stream.attach("t", "s", "gateway.g1")
-    frames = ThrottledFrames(
-        FrameEmitter(stream, publisher), "t", "s", fallback_route="gateway.g1", linger=0.05
-    )
+    frames = throttled(stream, publisher)
     async with TestRabbitBroker(broker):
         for word in ("Your ", "card ", "is "):
             await frames.send(delta(word), doorbell)
@@ -120,9 +125,7 @@ async def test_without_redis_a_producer_hands_its_frames_to_the_gateway_holding_
 ) -> None:
     stream = SessionStream(redis, keys, guard)
     inbox = gateway_inbox(broker, publisher, "g1")
-    frames = ThrottledFrames(
-        FrameEmitter(stream, publisher), "t", "s", fallback_route="gateway.g1", linger=0.05
-    )
+    frames = throttled(stream, publisher)
     redis_server.connected = False
     async with TestRabbitBroker(broker):
         assert await frames.finish(delta("Hello."), doorbell) == 0

@@ -10,7 +10,6 @@
   const RECONNECT_MS = 2000;
   // The memory service writes a message to the history a moment after the gateway saw it.
   const CATCH_UP_MS = [150, 400, 1000, 2500];
-  let token = sessionStorage.getItem(TOKEN_KEY);
   let me = null;
   let tab = "active";
   let selected = null;
@@ -18,33 +17,6 @@
   let newestShown = null;
   let suggestedFor = null;
   const SUGGESTIONS = 3;
-
-  function claims(jwt) {
-    try {
-      const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      return JSON.parse(atob(payload));
-    } catch {
-      return null;
-    }
-  }
-
-  class ApiError extends Error {}
-
-  async function api(path, options = {}) {
-    const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
-    if (options.body) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, { ...options, headers });
-    if (response.status === 401) {
-      signOut("Your token expired or is invalid; sign in again.");
-      throw new ApiError("signed out");
-    }
-    const body = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) {
-      const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
-      throw new ApiError(`${detail} (HTTP ${response.status})`);
-    }
-    return body;
-  }
 
   function text(tag, content, className) {
     const node = document.createElement(tag);
@@ -63,60 +35,30 @@
 
   // Signing in and out
 
-  function signIn(newToken) {
-    const payload = claims(newToken);
-    if (!payload || payload.role !== "agent") {
-      $("login-error").textContent = "That is not an agent token.";
-      return;
-    }
-    token = newToken;
-    me = payload.sub;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("login").hidden = true;
-    $("workspace").hidden = false;
-    $("logout").hidden = false;
-    $("who").textContent = `Signed in as ${me}`;
-    refreshList();
-    follow();
-  }
-
-  function signOut(message = "") {
-    if (feed) feed.abort();
-    feed = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    token = null;
-    selected = null;
-    $("workspace").hidden = true;
-    $("ticket").hidden = true;
-    $("logout").hidden = true;
-    $("login").hidden = false;
-    $("who").textContent = "";
-    $("login-error").textContent = message;
-  }
-
-  $("key-login").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    const agentId = $("agent-id").value.trim();
-    const response = await fetch("/v1/tokens", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-API-Key": $("api-key").value.trim() },
-      body: JSON.stringify({ role: "agent", subject: agentId, display_name: agentId }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      $("login-error").textContent = `Could not get a token: ${body.detail || response.status}`;
-      return;
-    }
-    signIn(body.token);
+  const staff = staffSession({
+    tokenKey: TOKEN_KEY,
+    role: "agent",
+    tokenRequest: () => {
+      const agentId = $("agent-id").value.trim();
+      return { subject: agentId, display_name: agentId };
+    },
+    onSignIn: (claims) => {
+      me = claims.sub;
+      $("workspace").hidden = false;
+      $("who").textContent = `Signed in as ${me}`;
+      refreshList();
+      follow();
+    },
+    onSignOut: () => {
+      if (feed) feed.abort();
+      feed = null;
+      selected = null;
+      $("workspace").hidden = true;
+      $("ticket").hidden = true;
+      $("who").textContent = "";
+    },
   });
-
-  $("token-login").addEventListener("submit", (event) => {
-    event.preventDefault();
-    signIn($("token").value.trim());
-  });
-
-  $("logout").addEventListener("click", () => signOut());
+  const api = staff.api;
 
   // The live feed: Server-Sent Events read with fetch, so the token stays in a header.
 
@@ -125,11 +67,11 @@
     feed = controller;
     try {
       const response = await fetch("/v1/agent/events", {
-        headers: { Authorization: `Bearer ${token}` },
+        headers: { Authorization: `Bearer ${staff.token()}` },
         signal: controller.signal,
       });
       if (response.status === 401) {
-        signOut("Your token expired or is invalid; sign in again.");
+        staff.expired();
         return;
       }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
@@ -155,7 +97,7 @@
     } finally {
       $("who").dataset.live = "false";
     }
-    if (feed === controller && token) setTimeout(follow, RECONNECT_MS);
+    if (feed === controller && staff.token()) setTimeout(follow, RECONNECT_MS);
   }
 
   function told(event) {
@@ -352,5 +294,5 @@
     }
   });
 
-  if (token) signIn(token);
+  staff.resume();
 })();

@@ -14,18 +14,6 @@
     low_confidence_handoff: "handed off (low confidence)",
   };
   const DAY_MS = 86400000;
-  let token = sessionStorage.getItem(TOKEN_KEY);
-
-  async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-    const body = await response.json().catch(() => null);
-    if (response.status === 401) signOut("Your token expired or is invalid; sign in again.");
-    if (!response.ok) {
-      const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
-      throw new Error(`${detail} (HTTP ${response.status})`);
-    }
-    return body;
-  }
 
   function text(tag, content, className) {
     const node = document.createElement(tag);
@@ -146,46 +134,22 @@
     }
   }
 
-  function signIn(newToken) {
-    token = newToken;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("login").hidden = true;
-    $("board").hidden = false;
-    $("logout").hidden = false;
-    load();
-  }
-
-  function signOut(reason) {
-    token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    $("login").hidden = false;
-    $("board").hidden = true;
-    $("logout").hidden = true;
-    $("login-error").textContent = reason || "";
-  }
-
-  $("key-login").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const response = await fetch("/v1/tokens", {
-      method: "POST",
-      headers: { "X-API-Key": $("api-key").value, "Content-Type": "application/json" },
-      body: JSON.stringify({ role: "admin", subject: "analytics" }),
-    });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      $("login-error").textContent = (body && body.detail) || `HTTP ${response.status}`;
-      return;
-    }
-    signIn(body.token);
-  });
-  $("token-login").addEventListener("submit", (event) => {
-    event.preventDefault();
-    signIn($("token").value.trim());
-  });
   $("range").addEventListener("submit", (event) => {
     event.preventDefault();
     load();
   });
-  $("logout").addEventListener("click", () => signOut());
-  if (token) signIn(token);
+  const staff = staffSession({
+    tokenKey: TOKEN_KEY,
+    role: "admin",
+    tokenRequest: () => ({ subject: "analytics" }),
+    onSignIn: () => {
+      $("board").hidden = false;
+      load();
+    },
+    onSignOut: () => {
+      $("board").hidden = true;
+    },
+  });
+  const api = staff.api;
+  staff.resume();
 })();

@@ -12,7 +12,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from contracts import ChatMessageReceived
-from gateway.cli import app
+from support_cli.main import app
 from support_core.messaging.topology import (
     DEAD_LETTERS,
     EVENTS,

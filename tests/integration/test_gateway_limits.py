@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from gateway.socket_slots import SocketSlots
+from gateway.websocket.socket_slots import SocketSlots
 from support_core.degraded import RedisGuard
 from support_core.redis import Keys
 from support_core.settings import RedisSettings

@@ -18,11 +18,11 @@ from starlette.websockets import WebSocket
 from contracts import ChatMessageReceived
 from contracts.frames import AnswerCompletedFrame, Csat, Escalated, Feedback
 from gateway.agent_feed import AgentFeed
-from gateway.connections import ClientConnection
 from gateway.feedback import AnswerRatings
-from gateway.protocol import ProtocolHandler
 from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
+from gateway.websocket.connections import ClientConnection
+from gateway.websocket.protocol import ProtocolHandler
 from support_core.degraded import RedisGuard
 from support_core.frames import FrameEmitter
 from support_core.messaging.broker import subscribe

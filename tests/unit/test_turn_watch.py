@@ -3,7 +3,7 @@ does not restart it), every frame of the turn winds it back, and an answer stops
 
 import time
 
-from gateway.turn_watch import TurnWatch
+from gateway.websocket.turn_watch import TurnWatch
 
 
 async def nothing(*_: object) -> None:

@@ -2,22 +2,38 @@
 
 from collections import defaultdict
 from datetime import UTC
-from functools import cached_property
 from typing import Any
 
 import orjson
-from prometheus_client import Counter
+from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audit.analytics import summary
 from audit.chain import GENESIS, record_hash
+from audit.gaps import gaps
 from audit.models import chain_heads, records
 from audit.projections import project
-from contracts import Event, UnknownEventType, parse_event, utcnow
+from audit.queries import query_records
+from audit.verify import verify_chain
+from contracts import (
+    AuditGapsCompleted,
+    AuditGapsRequested,
+    AuditQueryCompleted,
+    AuditQueryRequested,
+    AuditSummaryCompleted,
+    AuditSummaryRequested,
+    AuditVerifyCompleted,
+    AuditVerifyRequested,
+    Event,
+    UnknownEventType,
+    parse_event,
+    utcnow,
+)
 from support_core.messaging.group_commit import GroupCommit
-from support_core.messaging.outbox import UnitOfWork
+from support_core.messaging.outbox import Outbox, UnitOfWork
 from support_core.observability.tracing import current_trace_id
 from support_core.redaction import default_redactor
-from support_core.runtime import ServiceRuntime
 
 CONSUMER = "audit.records"
 # Uploaded files and vectors: bulky, and nothing an auditor reads.
@@ -121,24 +137,22 @@ async def record_and_project(uow: UnitOfWork, items: list[tuple[Event, Draft]]) 
 
 
 class AuditTrail:
-    """Appends one record per event, chained to the tenant's previous record."""
+    """Appends one record per event, chained to the tenant's previous record; answers auditors'
+    queries and chain checks, and admins' analytics."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self._runtime = runtime
+    def __init__(self, outbox: Outbox, engine: AsyncEngine, metrics: CollectorRegistry) -> None:
+        self._engine = engine
+        self._writer = GroupCommit(outbox, consumer=CONSUMER, write=record_and_project)
         self._recorded = Counter(
             "support_audit_records",
             "Events recorded in the audit trail",
             ["event_type"],
-            registry=runtime.metrics,
+            registry=metrics,
         )
-        runtime.on_start(self._start)
 
-    @cached_property
-    def _writer(self) -> GroupCommit[Draft]:
-        return GroupCommit(self._runtime.outbox, consumer=CONSUMER, write=record_and_project)
-
-    async def _start(self) -> None:
-        self._runtime.background(self._writer.run_forever())
+    async def write_forever(self) -> None:
+        """Commit submitted records in groups."""
+        await self._writer.run_forever()
 
     async def record(self, body: bytes) -> None:
         """Store the event once, however often it is delivered; return after the commit."""
@@ -147,3 +161,19 @@ class AuditTrail:
             return
         await self._writer.submit(event, draft(event, payload))
         self._recorded.labels(event_type=event.event_type).inc()
+
+    async def query(self, request: AuditQueryRequested) -> AuditQueryCompleted:
+        """The records matching an auditor's filters."""
+        return await query_records(self._engine, request)
+
+    async def verify(self, request: AuditVerifyRequested) -> AuditVerifyCompleted:
+        """Whether a tenant's chain is intact."""
+        return await verify_chain(self._engine, request)
+
+    async def summary(self, request: AuditSummaryRequested) -> AuditSummaryCompleted:
+        """Resolution analytics over a time range."""
+        return await summary(self._engine, request)
+
+    async def gaps(self, request: AuditGapsRequested) -> AuditGapsCompleted:
+        """The questions the knowledge base could not answer, grouped."""
+        return await gaps(self._engine, request)

@@ -4,27 +4,26 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway import (
+from gateway import handlers, handoff
+from gateway.deps import document_auth_errors
+from gateway.models import metadata
+from gateway.pages import routes as pages
+from gateway.rest import (
     agent_stream,
     analytics_api,
-    api,
     api_docs,
     audit_api,
     customers,
-    echo,
     escalations_api,
-    handlers,
-    handoff,
     kb,
-    pages,
+    sessions_api,
     tokens_api,
-    ws,
 )
-from gateway.deps import document_auth_errors
-from gateway.models import metadata
 from gateway.security import protect
 from gateway.service import Gateway
 from gateway.settings import GatewaySettings
+from gateway.websocket import echo
+from gateway.websocket import route as ws
 from support_core.app import service_app
 from support_core.runtime import ServiceRuntime
 
@@ -48,7 +47,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     handoff.register(gateway)
     runtime.on_start(gateway.bootstrap)
     routers = (
-        api.router,
+        sessions_api.router,
         customers.router,
         kb.router,
         ws.router,

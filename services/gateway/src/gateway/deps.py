@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.service import Gateway
+from gateway.sessions import ChatSession
 from gateway.tenants import ApiKeyOwner
 from gateway.tokens import InvalidToken, Principal, Role
 
@@ -144,3 +145,18 @@ def document_auth_errors(routers: Iterable[APIRouter]) -> None:
             route.responses.setdefault(401, {"description": "Missing or invalid credentials"})
         if any(isinstance(call, RoleCheck) for call in calls):
             route.responses.setdefault(403, {"description": "The caller's role may not do this"})
+
+
+async def own_session(gateway: Gateway, caller: Principal, session_id: str) -> ChatSession:
+    """The caller's session; anything else is answered like a missing session."""
+    vouched = ChatSession(session_id, caller.tenant_id, caller.customer_id)
+    session = (
+        await gateway.sessions.get(
+            caller.tenant_id, session_id, vouched=vouched if caller.role == "customer" else None
+        )
+        if caller.role != "customer" or caller.subject == session_id
+        else None
+    )
+    if session is None:
+        raise HTTPException(404, "no such session")
+    return session

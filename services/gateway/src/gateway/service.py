@@ -3,15 +3,15 @@
 from functools import cached_property
 
 from gateway.agent_feed import AgentFeed
-from gateway.connections import ConnectionHub
 from gateway.feedback import AnswerRatings
 from gateway.knowledge import KnowledgeDocuments
 from gateway.ratelimit import RateLimit
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
-from gateway.socket_slots import SocketSlots
 from gateway.tenants import TenantDirectory
 from gateway.tokens import TokenIssuer
+from gateway.websocket.connections import ConnectionHub
+from gateway.websocket.socket_slots import SocketSlots
 from support_core.frames import FrameEmitter
 from support_core.runtime import ServiceRuntime
 from support_core.session_stream import SessionStream

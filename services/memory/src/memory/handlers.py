@@ -8,33 +8,34 @@ from contracts import (
     MemoryRecallRequested,
     TurnCompleted,
 )
-from memory.components import MemoryComponents
+from memory.service import MemoryStore
 from support_core.runtime import ServiceRuntime
+from support_core.started import Started
 
 
-def register(runtime: ServiceRuntime, parts: MemoryComponents) -> None:
+def register(runtime: ServiceRuntime, store: Started[MemoryStore]) -> None:
     """Attach the memory consumers to the broker."""
 
     @runtime.consumer(TurnCompleted)
     async def on_turn(turn: TurnCompleted) -> None:
-        await parts.store.record_turn(turn)
+        await store.get().record_turn(turn)
 
     @runtime.consumer(AgentMessageSent)
     async def on_agent_message(message: AgentMessageSent) -> None:
-        await parts.store.record_agent_message(message)
+        await store.get().record_agent_message(message)
 
     @runtime.consumer(MemoryRecallRequested)
     async def on_recall(request: MemoryRecallRequested) -> None:
-        await runtime.publisher.reply(request, await parts.store.recall(request))
+        await runtime.publisher.reply(request, await store.get().recall(request))
 
     @runtime.consumer(HistoryRequested)
     async def on_history(request: HistoryRequested) -> None:
-        await runtime.publisher.reply(request, await parts.store.history(request))
+        await runtime.publisher.reply(request, await store.get().history(request))
 
     @runtime.consumer(CustomerExportRequested)
     async def on_export(request: CustomerExportRequested) -> None:
-        await runtime.publisher.reply(request, await parts.store.export(request))
+        await runtime.publisher.reply(request, await store.get().export(request))
 
     @runtime.consumer(CustomerErasureRequested)
     async def on_erasure(request: CustomerErasureRequested) -> None:
-        await parts.store.erase(request)
+        await store.get().erase(request)

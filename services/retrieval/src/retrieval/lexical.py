@@ -31,15 +31,16 @@ class LexicalEncoder:
 
     def __init__(self, *, k1: float = 1.5, b: float = 0.75, avg_len: float = 100.0) -> None:
         # Bm25 needs no model weights; an empty folder stops it from looking for a download.
-        self._folder = tempfile.TemporaryDirectory(prefix="bm25-")
-        self._bm25 = Bm25(
-            "Qdrant/bm25",
-            specific_model_path=self._folder.name,
-            stopwords=set(STOPWORDS),
-            k=k1,
-            b=b,
-            avg_len=avg_len,
-        )
+        # It reads the folder only here (we give the stop words and never embed in parallel).
+        with tempfile.TemporaryDirectory(prefix="bm25-") as folder:
+            self._bm25 = Bm25(
+                "Qdrant/bm25",
+                specific_model_path=folder,
+                stopwords=set(STOPWORDS),
+                k=k1,
+                b=b,
+                avg_len=avg_len,
+            )
 
     def documents(self, texts: Sequence[str]) -> list[models.SparseVector]:
         """Sparse vectors of passages (BM25 saturation and length normalisation applied)."""

@@ -24,10 +24,10 @@ from contracts.frames import (
     client_frame_adapter,
 )
 from gateway.agent_feed import AgentFeed
-from gateway.connections import ClientConnection
 from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
+from gateway.websocket.connections import ClientConnection
 from support_core.frames import FrameEmitter
 from support_core.messaging.publisher import EventPublisher
 

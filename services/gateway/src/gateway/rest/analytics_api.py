@@ -18,8 +18,8 @@ from contracts import (
     GapGroup,
     utcnow,
 )
-from gateway.asking import ask
 from gateway.deps import AdminDep, GatewayDep
+from gateway.rest.asking import ask
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 AUDIT = "the audit service"

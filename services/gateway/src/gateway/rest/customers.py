@@ -14,9 +14,8 @@ from contracts import (
     HistoryMessage,
     HistoryRequested,
 )
-from gateway.api import own_session
-from gateway.asking import ask
-from gateway.deps import AdminDep, GatewayDep, require
+from gateway.deps import AdminDep, GatewayDep, own_session, require
+from gateway.rest.asking import ask
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/v1")

@@ -1,4 +1,4 @@
-"""`support`: the operators' command line (tenants, knowledge base, parked messages)."""
+"""`support`: the operators' command line (tenants, knowledge base, parked messages, evaluation)."""
 
 import asyncio
 import json
@@ -14,8 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.dlq import dlq_app
-from gateway.evaluation import (
+from gateway.knowledge import SUFFIX_TYPES
+from gateway.settings import GatewaySettings
+from gateway.tenants import KeyRole, TenantDirectory
+from gateway.tokens import Principal, TokenIssuer
+from support_cli.dlq import dlq_app
+from support_cli.evaluation import (
     Evaluator,
     Outcome,
     internal_documents,
@@ -23,10 +27,6 @@ from gateway.evaluation import (
     totals,
     write_reports,
 )
-from gateway.knowledge import SUFFIX_TYPES
-from gateway.settings import GatewaySettings
-from gateway.tenants import KeyRole, TenantDirectory
-from gateway.tokens import Principal, TokenIssuer
 from support_core.db import create_engine
 from support_core.messaging.catalogue import BINDINGS, Topology
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from gateway.deps import AdminDep, GatewayDep
-from gateway.escalations_api import ERRORS, command
+from gateway.rest.asking import escalation_command
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["auth"])
@@ -35,15 +35,15 @@ class IssuedToken(BaseModel):
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     responses={
-        401: ERRORS[401],
+        401: {"description": "Missing or invalid credentials"},
         403: {"description": "Requires an admin API key or admin token"},
-        503: ERRORS[503],
+        503: {"description": "The escalation service did not answer in time"},
     },
 )
 async def issue_token(body: TokenRequest, admin: AdminDep, gateway: GatewayDep) -> IssuedToken:
     """Issue a token of the admin's tenant; an agent becomes available for tickets."""
     if body.role == "agent":
-        await command(
+        await escalation_command(
             gateway,
             admin,
             "upsert_agent",

@@ -3,11 +3,9 @@
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from gateway.deps import ApiKeyDep, GatewayDep, PrincipalDep
-from gateway.kb import DocumentStatus, read_upload
+from gateway.deps import ApiKeyDep, GatewayDep, PrincipalDep, own_session
 from gateway.knowledge import DocumentRejected, Submission, id_from_filename
-from gateway.service import Gateway
-from gateway.sessions import ChatSession
+from gateway.rest.uploads import DocumentStatus, read_upload
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -66,21 +64,6 @@ async def create_session(
         expires_at=expires_at,
         stream_url=stream_url.replace("http", "ws", 1),
     )
-
-
-async def own_session(gateway: Gateway, caller: Principal, session_id: str) -> ChatSession:
-    """The caller's session; anything else is answered like a missing session."""
-    vouched = ChatSession(session_id, caller.tenant_id, caller.customer_id)
-    session = (
-        await gateway.sessions.get(
-            caller.tenant_id, session_id, vouched=vouched if caller.role == "customer" else None
-        )
-        if caller.role != "customer" or caller.subject == session_id
-        else None
-    )
-    if session is None:
-        raise HTTPException(404, "no such session")
-    return session
 
 
 @router.post(

@@ -8,13 +8,13 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from contracts.frames import Error
-from gateway.connections import ClientConnection
 from gateway.deps import bearer
-from gateway.protocol import ProtocolHandler
 from gateway.service import Gateway
 from gateway.sessions import ChatSession
 from gateway.tokens import InvalidToken
-from gateway.turn_watch import ENDS_TURN, TurnWatch
+from gateway.websocket.connections import ClientConnection
+from gateway.websocket.protocol import ProtocolHandler
+from gateway.websocket.turn_watch import ENDS_TURN, TurnWatch
 from support_core.observability.context import log_context
 
 router = APIRouter()

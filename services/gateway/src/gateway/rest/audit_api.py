@@ -21,8 +21,8 @@ from contracts import (
     BrokenLink,
     Event,
 )
-from gateway.asking import ask
 from gateway.deps import GatewayDep, require
+from gateway.rest.asking import ask
 from gateway.service import Gateway
 from gateway.tokens import Principal
 

@@ -8,22 +8,16 @@ from pydantic import BaseModel, Field
 
 from contracts import (
     AgentMessageSent,
-    EscalationCommandCompleted,
-    EscalationCommandRequested,
     FramesAppended,
 )
 from contracts.escalation import EscalationPolicy, GuidanceRef
 from contracts.frames import AgentMessage
-from gateway.asking import ask
 from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep, require
-from gateway.service import Gateway
+from gateway.rest.asking import escalation_command as command
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
 AgentOnly = Annotated[Principal, Depends(require("agent"))]
-Action = Literal[
-    "list_tickets", "get_ticket", "claim", "resolve", "upsert_agent", "get_policy", "set_policy"
-]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid credentials"},
     403: {"description": "Wrong role, or the ticket is held by another agent"},
@@ -78,15 +72,6 @@ class MessageAccepted(BaseModel):
 
     event_id: str
     seq: int = Field(description="The `agent_message` frame's position in the session stream.")
-
-
-async def command(gateway: Gateway, caller: Principal, action: Action, **payload: Any) -> Any:
-    """Ask the escalation service; its refusals become the same HTTP errors."""
-    request = EscalationCommandRequested(tenant_id=caller.tenant_id, action=action, payload=payload)
-    reply = await ask(gateway, request, EscalationCommandCompleted, asked="the escalation service")
-    if reply.status >= 400:
-        raise HTTPException(reply.status, reply.error or "refused")
-    return reply.data
 
 
 @router.get("/escalations", responses=ERRORS)

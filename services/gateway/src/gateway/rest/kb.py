@@ -1,17 +1,16 @@
 """Knowledge-base administration: upload, list, inspect, delete and search documents."""
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field, ValidationError
-from starlette.datastructures import UploadFile
 
 from contracts import Audience, RetrievalCompleted, RetrievalRequested, Source
-from gateway.asking import RETRY_AFTER, ask
 from gateway.deps import AdminDep, AgentOrAdmin, GatewayDep
-from gateway.knowledge import DocumentRejected, Submission, content_type_of, id_from_filename
+from gateway.knowledge import DocumentRejected, Submission, id_from_filename
+from gateway.rest.asking import RETRY_AFTER, ask
+from gateway.rest.uploads import DocumentStatus, read_upload
 
 router = APIRouter(prefix="/v1/kb", tags=["knowledge base"])
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
@@ -42,22 +41,6 @@ class DocumentIn(BaseModel):
             metadata=self.metadata,
             audience=self.audience,
         )
-
-
-class DocumentStatus(BaseModel):
-    """A document and where its indexing stands (`queued`, `indexed`, `failed`, `deleting`)."""
-
-    document_id: str
-    title: str
-    content_type: str
-    size_bytes: int
-    source_url: str | None
-    audience: Audience
-    status: Literal["queued", "indexed", "failed", "deleting"]
-    reason: str | None
-    chunk_count: int | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class DocumentPage(BaseModel):
@@ -146,17 +129,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def rejected(exc: DocumentRejected) -> HTTPException:
     """The HTTP error for a refused document."""
     return HTTPException(exc.status, exc.detail)
-
-
-async def read_upload(form_file: object, limit: int) -> tuple[bytes, str, str]:
-    """Bytes, file name and content type of an uploaded file, refusing oversized ones."""
-    if not isinstance(form_file, UploadFile):
-        raise HTTPException(422, "a file field named 'file' is required")
-    data = await form_file.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"documents are limited to {limit} bytes")
-    name = form_file.filename or "document"
-    return data, name, content_type_of(name, form_file.content_type)
 
 
 def parse_metadata(raw: object) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The web pages the gateway serves and their assets (web/)."""

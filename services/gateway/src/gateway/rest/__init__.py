@@ -1,0 +1,2 @@
+"""The gateway's REST routes: sessions, customers, knowledge base, tokens, escalations, the
+agents' live feed, audit, analytics and the API docs."""

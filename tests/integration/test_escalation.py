@@ -18,6 +18,7 @@ from contracts import (
     Embedding,
     EscalationAssessed,
     EscalationAssessRequested,
+    EscalationSummaryWritten,
     HistoryMessage,
     utcnow,
 )
@@ -251,6 +252,38 @@ async def test_a_new_ticket_summarises_the_ask_the_facts_the_last_answer_and_why
         "Assistant said: Parcels arrive within five working days. You can track yours in the app.",
         "Why: the customer asked for a person",
     ]
+
+
+async def test_the_llm_summary_replaces_the_extractive_one_once_and_goes_downstream(
+    stack: Stack,
+) -> None:
+    tenant_id, admin_key = await stack.tenant()
+    session_id = str(uuid.uuid4())
+    opened = await stack.assess(tenant_id, session_id, "Please get me a human.")
+    again = await stack.assess(tenant_id, session_id, "Please get me a human.", turn_index=2)
+    assert opened.ticket_opened and opened.ticket_id
+    assert again.ticket_id == opened.ticket_id and not again.ticket_opened
+    written = EscalationSummaryWritten(
+        tenant_id=tenant_id,
+        session_id=session_id,
+        correlation_id=opened.correlation_id,
+        ticket_id=opened.ticket_id,
+        summary="Wants a person about a card; nothing else known yet.",
+        written_by="openai",
+    )
+    for _ in range(2):  # a duplicate delivery changes nothing
+        await stack.probe.publisher.publish(written)
+    token = await role_token(stack.gateway_url, admin_key, "agent", "ada")
+
+    async def rewritten() -> bool:
+        ticket = await call(stack.gateway_url, "GET", f"/v1/escalations/{opened.ticket_id}", token)
+        return bool(ticket.json()["summary"] == written.summary)
+
+    await wait_until(rewritten, timeout=10)
+    await stack.downstream.settled()
+    assert stack.downstream.of(opened.ticket_id).count("escalation.updated") == 1
+    body = next(b for k, b in stack.downstream.events if k == "escalation.updated")
+    assert body["summary"] == written.summary and body["customer_id"] == "cust-1"
 
 
 @pytest.mark.parametrize("text", CONTROLS)

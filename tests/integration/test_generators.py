@@ -11,10 +11,10 @@ import pybreaker
 import pytest
 from prometheus_client import CollectorRegistry
 
-from contracts import ChatMessageReceived, Source
+from contracts import ChatMessageReceived, CustomerFact, HistoryMessage, Source, utcnow
 from orchestrator.context import TurnContext
 from orchestrator.generators.anthropic_messages import AnthropicGenerator
-from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.base import GenerationInput, Handoff
 from orchestrator.generators.disclosure import DisclosureGuard
 from orchestrator.generators.extractive import ExtractiveGenerator
 from orchestrator.generators.openai_chat import OpenAIChatGenerator
@@ -202,3 +202,43 @@ async def test_repeated_failures_open_the_circuit_and_a_recovered_provider_close
     await wait_until(recovered, timeout=5, interval=0.2)
     assert fake.requests == 3  # one half-open trial, which succeeded and closed the circuit
     assert (await text_of(generator, context()))[1] == "openai"
+
+
+HANDOFF = Handoff(
+    question="Order 4471 never arrived and I want a person now.",
+    answer="I'm handing you over to our team.",
+    reasons=["human_request"],
+    facts=[CustomerFact(fact_type="product", content="Holds a Gold Rewards Card")],
+    history=[
+        HistoryMessage(role="customer", text="Where is order 4471?", at=utcnow()),
+        HistoryMessage(role="assistant", text="Orders arrive within five days.", at=utcnow()),
+    ],
+)
+
+
+@pytest.mark.parametrize("make", [openai, anthropic], ids=["openai", "anthropic"])
+async def test_a_handoff_summary_is_written_from_the_conversation_facts_and_reasons(
+    provider: tuple[FakeProvider, str], make: object
+) -> None:
+    fake, url = provider
+    fake.answer = ["Wants a person: ", "order 4471 ", "never arrived."]
+    summary = await resilient(make(url)).summarize(HANDOFF, timeout=5)  # type: ignore[operator]
+    assert summary == "Wants a person: order 4471 never arrived."
+    body = fake.bodies[-1]
+    system = str(body.get("system") or body["messages"][0]["content"])  # type: ignore[index]
+    asked = str(body["messages"][-1]["content"])  # type: ignore[index]
+    assert "note a support agent reads" in system
+    assert "Customer: Where is order 4471?" in asked
+    assert "Assistant: I'm handing you over to our team." in asked
+    assert "- Holds a Gold Rewards Card" in asked and "Handed over because: human request" in asked
+
+
+async def test_a_failing_provider_writes_no_summary_and_counts_against_its_circuit(
+    provider: tuple[FakeProvider, str],
+) -> None:
+    fake, url = provider
+    fake.default = "error"
+    generator = resilient(openai(url), fail_max=1)
+    assert await generator.summarize(HANDOFF, timeout=5) is None
+    assert await generator.summarize(HANDOFF, timeout=5) is None
+    assert fake.requests == 1  # the open circuit spared the provider the second call

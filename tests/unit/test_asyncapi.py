@@ -67,7 +67,12 @@ def test_downstream_systems_keep_the_escalation_lifecycle_channels() -> None:
         for name, c in DOC["channels"].items()
         if c["bindings"]["amqp"].get("exchange", {}).get("name") == "support.escalations"
     }
-    assert sorted(lifecycle) == ["escalation_assigned", "escalation_created", "escalation_resolved"]
+    assert sorted(lifecycle) == [
+        "escalation_assigned",
+        "escalation_created",
+        "escalation_resolved",
+        "escalation_updated",
+    ]
     for channel in lifecycle.values():
         (message,) = channel["messages"].values()
         schema = DOC["components"]["schemas"][message["$ref"].rsplit("/", 1)[1]]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 import fakeredis
+import pybreaker
 import pytest
 from faststream.rabbit import RabbitBroker, TestRabbitBroker
 from opentelemetry.trace import NoOpTracer
@@ -25,7 +26,9 @@ from contracts.chat import Source
 from orchestrator.breakers import BreakerRegistry
 from orchestrator.builtin_tools import EscalationAssessTool, KnowledgeSearchTool, MemoryRecallTool
 from orchestrator.context import TurnContext
+from orchestrator.generators.base import Draft, GenerationInput, Handoff, pieces_of
 from orchestrator.generators.extractive import ExtractiveGenerator
+from orchestrator.generators.resilient import ResilientGenerator
 from orchestrator.models import inbox, outbox
 from orchestrator.pipeline import TurnMetrics, TurnPipeline
 from orchestrator.tools import ToolRegistry, ToolRunner
@@ -85,6 +88,7 @@ def serve(broker: RabbitBroker, publisher: EventPublisher, deps: Dependencies) -
                 reasons=["human_request"] if deps.escalate else [],
                 ticket_id="T-1" if deps.escalate else None,
                 ticket_state="open" if deps.escalate else None,
+                ticket_opened=deps.escalate,
             )
             await publisher.reply(request, assessed)
 
@@ -93,12 +97,42 @@ def serve(broker: RabbitBroker, publisher: EventPublisher, deps: Dependencies) -
     subscribe(broker, "escalation", EscalationAssessRequested, escalation, delivery_limit=3)
 
 
+class Provider:
+    """Stands in for an LLM provider's generator (its wire formats are tested against the local
+    servers in tests/integration/test_generators.py): answers in one piece, summarises as told."""
+
+    name = "llm"
+
+    def __init__(self, summary: str | None) -> None:
+        self._summary = summary
+
+    async def draft(self, given: GenerationInput) -> Draft:
+        return Draft(pieces_of("A person will take over."), [])
+
+    async def summarize(self, handoff: Handoff) -> str:
+        if self._summary is None:
+            raise ConnectionError("provider unreachable")
+        return f"{self._summary} ({handoff.question})"
+
+
+def llm(summary: str | None) -> ResilientGenerator:
+    """The provider behind its circuit, the extractive generator as its fallback."""
+    return ResilientGenerator(
+        Provider(summary),
+        ExtractiveGenerator(min_confidence=0.3),
+        pybreaker.CircuitBreaker(fail_max=5, reset_timeout=30),
+        CollectorRegistry(),
+        first_piece_timeout=1,
+    )
+
+
 def pipeline(
     redis: fakeredis.FakeAsyncRedis,
     keys: Keys,
     guard: RedisGuard,
     broker: RabbitBroker,
     publisher: EventPublisher,
+    generator: ResilientGenerator | ExtractiveGenerator,
 ) -> tuple[TurnPipeline, SessionStream]:
     metrics = CollectorRegistry()
     instance = InstanceRoute(broker, publisher, service="orchestrator", instance_id="o1")
@@ -113,7 +147,7 @@ def pipeline(
         state=SessionState(redis, keys, guard),
         tools=tools,
         runner=ToolRunner(breakers, NoOpTracer(), metrics),
-        generator=ExtractiveGenerator(min_confidence=0.3),
+        generator=generator,
         emitter=FrameEmitter(stream, publisher),
         outbox=Outbox(never_connected, inbox=inbox, outbox=outbox, broker=broker),
         tracer=NoOpTracer(),
@@ -147,9 +181,19 @@ class Driver:
     publisher: EventPublisher
 
     async def answer(
-        self, deps: Dependencies, text: str
+        self,
+        deps: Dependencies,
+        text: str,
+        generator: ResilientGenerator | ExtractiveGenerator | None = None,
     ) -> tuple[TurnContext, list[dict[str, object]]]:
-        steps, stream = pipeline(self.redis, self.keys, self.guard, self.broker, self.publisher)
+        steps, stream = pipeline(
+            self.redis,
+            self.keys,
+            self.guard,
+            self.broker,
+            self.publisher,
+            generator or ExtractiveGenerator(min_confidence=0.3),
+        )
         serve(self.broker, self.publisher, deps)
         context = turn(text)
         async with TestRabbitBroker(self.broker):
@@ -159,6 +203,7 @@ class Driver:
                 steps.gather_context,
                 steps.assess_escalation,
                 steps.generate,
+                steps.summarize_handoff,
             ):
                 await step(context)
         return context, await stream.read_after("t", "s", 0)
@@ -202,6 +247,29 @@ async def test_a_hand_off_is_announced_with_its_ticket(driver: Driver) -> None:
     (escalated,) = [frame for frame in frames if frame["type"] == "escalated"]
     assert escalated["ticket_id"] == "T-1" and escalated["state"] == "waiting"
     assert frames[-1]["escalated"] is True and frames[-1]["ticket_id"] == "T-1"
+    assert context.handoff_summary is None  # the extractive one the ticket opened with stays
+
+
+async def test_with_an_llm_generator_a_new_ticket_gets_its_summary_after_the_answer(
+    driver: Driver,
+) -> None:
+    context, frames = await driver.answer(
+        Dependencies([CARD], escalate=True), "I want a person", llm("Wants a person")
+    )
+    written = context.handoff_summary
+    assert written is not None and frames[-1]["type"] == "answer_completed"
+    assert (written.ticket_id, written.written_by) == ("T-1", "llm")
+    assert written.summary == "Wants a person (I want a person)"
+    assert written.correlation_id == context.turn_id
+
+
+async def test_no_summary_without_a_new_ticket_or_when_the_provider_fails(driver: Driver) -> None:
+    answered, _ = await driver.answer(Dependencies([CARD]), "How do I freeze my card?", llm("x"))
+    failed, frames = await driver.answer(
+        Dependencies([CARD], escalate=True), "I want a person", llm(None)
+    )
+    assert answered.handoff_summary is None and failed.handoff_summary is None
+    assert frames[-1]["escalated"] is True and failed.degraded == []
 
 
 async def test_a_silent_escalation_service_degrades_the_turn_but_it_is_answered(

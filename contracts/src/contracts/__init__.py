@@ -44,6 +44,8 @@ from contracts.escalation import (
     EscalationCommandRequested,
     EscalationCreated,
     EscalationResolved,
+    EscalationSummaryWritten,
+    EscalationUpdated,
 )
 from contracts.knowledge import (
     DocumentDeleted,
@@ -108,6 +110,8 @@ __all__ = [
     "EscalationCommandCompleted",
     "EscalationCommandRequested",
     "EscalationCreated",
+    "EscalationSummaryWritten",
+    "EscalationUpdated",
     "EscalationResolved",
     "Event",
     "Figures",

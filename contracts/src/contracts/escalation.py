@@ -64,6 +64,9 @@ class EscalationAssessed(Event):
     confidence: float = 0.0
     ticket_id: str | None = None
     ticket_state: Literal["open", "assigned", "resolved"] | None = None
+    ticket_opened: bool = Field(
+        default=False, description="This assessment opened the ticket (it did not exist before)."
+    )
     agent_id: str | None = None
     customer_message: str | None = None
 
@@ -103,6 +106,25 @@ class EscalationCreated(Event):
     reasons: list[str]
     priority: Priority
     sla_due_at: datetime
+    summary: str
+
+
+class EscalationSummaryWritten(Event):
+    """A new ticket's summary, written by the LLM generator after the extractive one the ticket
+    opened with; it replaces that one."""
+
+    event_type: Literal["escalation.summary.written"] = "escalation.summary.written"
+    ticket_id: str
+    summary: str = Field(max_length=2000)
+    written_by: str = Field(description="The generator that wrote it (`openai`, `anthropic`).")
+
+
+class EscalationUpdated(Event):
+    """A ticket's summary was replaced (by the one the LLM generator wrote)."""
+
+    event_type: Literal["escalation.updated"] = "escalation.updated"
+    ticket_id: str
+    customer_id: str | None = None
     summary: str
 
 

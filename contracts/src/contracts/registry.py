@@ -31,6 +31,8 @@ from contracts.escalation import (
     EscalationCommandRequested,
     EscalationCreated,
     EscalationResolved,
+    EscalationSummaryWritten,
+    EscalationUpdated,
 )
 from contracts.knowledge import (
     DocumentDeleted,
@@ -63,6 +65,8 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     FramesAppended,
     TurnCompleted,
     EscalationCreated,
+    EscalationSummaryWritten,
+    EscalationUpdated,
     EscalationAssigned,
     EscalationResolved,
     AgentMessageSent,

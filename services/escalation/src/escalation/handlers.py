@@ -2,7 +2,11 @@
 
 from typing import NamedTuple
 
-from contracts import EscalationAssessRequested, EscalationCommandRequested
+from contracts import (
+    EscalationAssessRequested,
+    EscalationCommandRequested,
+    EscalationSummaryWritten,
+)
 from escalation.commands import EscalationCommands
 from escalation.service import EscalationService
 from support_core.runtime import ServiceRuntime
@@ -26,3 +30,7 @@ def register(runtime: ServiceRuntime, escalation: Started[Escalation]) -> None:
     @runtime.consumer(EscalationCommandRequested)
     async def on_command(request: EscalationCommandRequested) -> None:
         await runtime.publisher.reply(request, await escalation.get().commands.run(request))
+
+    @runtime.consumer(EscalationSummaryWritten)
+    async def on_summary(written: EscalationSummaryWritten) -> None:
+        await escalation.get().service.rewrite_summary(written)

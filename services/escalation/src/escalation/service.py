@@ -7,14 +7,22 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts import EscalationAssessed, EscalationAssessRequested, utcnow
-from escalation.models import session_stats
+from contracts import (
+    EscalationAssessed,
+    EscalationAssessRequested,
+    EscalationSummaryWritten,
+    EscalationUpdated,
+    utcnow,
+)
+from escalation.models import session_stats, tickets
 from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, load_policy
 from escalation.rules import FRUSTRATION, Detectors, Streaks
 from escalation.summary import handoff_summary
-from escalation.tickets import assign, least_loaded_agent, open_ticket
+from escalation.tickets import assign, emit_everywhere, least_loaded_agent, open_ticket
 from support_core.messaging.outbox import Outbox, UnitOfWork
 from support_core.session_state import SessionState
+
+SUMMARIES = "escalation.summaries"
 
 
 def customer_message(
@@ -81,7 +89,7 @@ class EscalationService:
                 return request.follow(EscalationAssessed, escalate=False, signals=findings.signals)
             for reason in findings.reasons:
                 self._escalations.labels(reason=reason).inc()
-            ticket, _ = await open_ticket(
+            ticket, opened = await open_ticket(
                 uow,
                 cause=request,
                 customer_id=request.customer_id,
@@ -109,9 +117,38 @@ class EscalationService:
             confidence=round(findings.confidence, 3),
             ticket_id=ticket["ticket_id"],
             ticket_state=ticket["status"],
+            ticket_opened=opened,
             agent_id=ticket["agent_id"],
             customer_message=customer_message(ticket, agent_name, policy, hours_open),
         )
+
+    async def rewrite_summary(self, written: EscalationSummaryWritten) -> None:
+        """Replace the ticket's summary with the one the LLM generator wrote, once, and say so to
+        the platform and downstream systems."""
+        async with self._outbox.unit_of_work(consumer=SUMMARIES, event=written) as uow:
+            if uow.duplicate:
+                return
+            ticket = (
+                await uow.conn.execute(
+                    tickets.update()
+                    .where(
+                        tickets.c.tenant_id == written.tenant_id,
+                        tickets.c.ticket_id == written.ticket_id,
+                    )
+                    .values(summary=written.summary)
+                    .returning(tickets.c.customer_id)
+                )
+            ).first()
+            if ticket is not None:
+                emit_everywhere(
+                    uow,
+                    written.follow(
+                        EscalationUpdated,
+                        ticket_id=written.ticket_id,
+                        customer_id=ticket.customer_id,
+                        summary=written.summary,
+                    ),
+                )
 
     async def _streaks(
         self,

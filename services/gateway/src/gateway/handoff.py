@@ -1,8 +1,14 @@
 """Tell the customer when a human takes the conversation over and when it goes back to the
 assistant (ticket lifecycle events become `escalated` frames on the session's stream), and the
-agents' consoles whenever a ticket is opened, assigned or resolved."""
+agents' consoles whenever a ticket is opened, assigned, resolved or given its written summary."""
 
-from contracts import EscalationAssigned, EscalationCreated, EscalationResolved, FramesAppended
+from contracts import (
+    EscalationAssigned,
+    EscalationCreated,
+    EscalationResolved,
+    EscalationUpdated,
+    FramesAppended,
+)
 from contracts.frames import Escalated
 from gateway.service import Gateway
 
@@ -15,7 +21,8 @@ def register(gateway: Gateway) -> None:
     runtime = gateway.runtime
 
     async def tell_consoles(
-        event: EscalationCreated | EscalationAssigned | EscalationResolved, status: str
+        event: EscalationCreated | EscalationAssigned | EscalationResolved | EscalationUpdated,
+        status: str | None,
     ) -> None:
         await gateway.feed.tell(
             event.tenant_id,
@@ -28,6 +35,10 @@ def register(gateway: Gateway) -> None:
     @runtime.consumer(EscalationCreated)
     async def on_created(event: EscalationCreated) -> None:
         await tell_consoles(event, "open")
+
+    @runtime.consumer(EscalationUpdated)
+    async def on_summary(event: EscalationUpdated) -> None:
+        await tell_consoles(event, None)
 
     async def announce(event: EscalationAssigned | EscalationResolved, frame: Escalated) -> None:
         assert event.session_id is not None

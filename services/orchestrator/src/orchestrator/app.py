@@ -72,6 +72,7 @@ async def build(
         tools=tool_registry(runtime, settings, stack),
         runner=ToolRunner(breakers, runtime.tracer, runtime.metrics),
         generator=generator(settings, breakers, runtime.metrics, stack),
+        summary_timeout=settings.timeouts.handoff_summary,
         emitter=emitter,
         outbox=runtime.outbox,
         tracer=runtime.tracer,

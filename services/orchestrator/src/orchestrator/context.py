@@ -8,6 +8,7 @@ from contracts import (
     ChatMessageReceived,
     Embedding,
     EscalationAssessed,
+    EscalationSummaryWritten,
     MemoryRecallCompleted,
     RetrievalCompleted,
     Source,
@@ -82,6 +83,7 @@ class TurnContext:
     customer_record: dict[str, Any] | None = None
     answer: Answer | None = None
     answer_frame: AnswerCompletedFrame | None = None
+    handoff_summary: EscalationSummaryWritten | None = None
     tools_called: list[ToolCall] = field(default_factory=list)
     degraded: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -1,6 +1,11 @@
 """The turn as an explicit sequence of steps, each timed and traced:
 
-    load_state → embed_message → gather_context → assess_escalation → generate → record
+    load_state → embed_message → gather_context → assess_escalation → generate
+    → summarize_handoff → record
+
+A turn that opened a ticket, with an LLM generator configured, has it write the agent's summary
+after the customer has the answer (`escalation.summary.written`, emitted with the turn); the
+ticket opened with the escalation service's extractive one, which stays if the LLM fails.
 
 While a human agent holds the session (its ticket is assigned) the turn is only
 `load_state → forward_to_agent`: no answer is generated; the message is recorded (history,
@@ -26,6 +31,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from contracts import (
     EscalationAssessed,
+    EscalationSummaryWritten,
     FramesAppended,
     TurnCompleted,
     utcnow,
@@ -40,7 +46,7 @@ from orchestrator.context import (
     requests_of,
     staff_only,
 )
-from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.base import GenerationInput, Handoff
 from orchestrator.generators.disclosure import DisclosureGuard
 from orchestrator.generators.extractive import ExtractiveGenerator
 from orchestrator.generators.resilient import ResilientGenerator
@@ -100,11 +106,13 @@ class TurnPipeline:
         tracer: Tracer,
         metrics: TurnMetrics,
         embedder: Embedder | None = None,
+        summary_timeout: float = 10.0,
     ) -> None:
         self._state = state
         self._tools = tools
         self._runner = runner
         self._generator = generator
+        self._summary_timeout = summary_timeout
         self._emitter = emitter
         self._outbox = outbox
         self._tracer = tracer
@@ -123,6 +131,7 @@ class TurnPipeline:
                 self.gather_context,
                 self.assess_escalation,
                 self.generate,
+                self.summarize_handoff,
                 self.record,
             )
         for step in steps:
@@ -267,6 +276,34 @@ class TurnPipeline:
         )
         await frames.finish(context.answer_frame, appended)
 
+    async def summarize_handoff(self, context: TurnContext) -> None:
+        """The agent's summary of a ticket this turn opened, by the LLM generator if there is
+        one (the customer already has the answer)."""
+        assessment, answer, memory = context.assessment, context.answer, context.memory
+        if not (
+            isinstance(self._generator, ResilientGenerator)
+            and assessment
+            and assessment.ticket_opened
+            and assessment.ticket_id
+            and answer
+        ):
+            return
+        handoff = Handoff(
+            question=context.message.text,
+            answer=answer.text,
+            reasons=assessment.reasons,
+            facts=memory.facts if memory else [],
+            history=memory.history if memory else [],
+        )
+        summary = await self._generator.summarize(handoff, self._summary_timeout)
+        if summary:
+            context.handoff_summary = context.message.follow(
+                EscalationSummaryWritten,
+                ticket_id=assessment.ticket_id,
+                summary=summary[:2000],
+                written_by=self._generator.name,
+            )
+
     async def record(self, context: TurnContext) -> None:
         """Commit the turn with its `turn.completed`, once per message."""
         answer = context.answer
@@ -355,3 +392,5 @@ class TurnPipeline:
                     **reported,
                 )
             )
+            if context.handoff_summary is not None:
+                uow.emit(context.handoff_summary)

@@ -63,6 +63,7 @@ class Timeouts(BaseModel):
     crm: float = 2.0
     first_token: float = 10.0
     generation: float = 45.0
+    handoff_summary: float = 10.0
     order_wait: float = 10.0
 
 

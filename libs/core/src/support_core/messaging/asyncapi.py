@@ -19,6 +19,7 @@ from contracts import (
     EscalationAssigned,
     EscalationCreated,
     EscalationResolved,
+    EscalationUpdated,
     Event,
     FramesAppended,
 )
@@ -26,7 +27,7 @@ from contracts.registry import EVENT_MODELS
 from support_core.messaging.catalogue import BINDINGS, REPLY_TO, SERVICES
 from support_core.messaging.topology import DEAD_LETTERS, ESCALATIONS, EVENTS, REPLIES
 
-LIFECYCLE = (EscalationCreated, EscalationAssigned, EscalationResolved)
+LIFECYCLE = (EscalationCreated, EscalationAssigned, EscalationUpdated, EscalationResolved)
 DOORBELLS = (FramesAppended,)
 """Rung on each gateway instance holding the session's socket when frames were appended."""
 DELIVERY = (

@@ -42,6 +42,8 @@ from contracts import (
     EscalationCommandRequested,
     EscalationCreated,
     EscalationResolved,
+    EscalationSummaryWritten,
+    EscalationUpdated,
     Event,
     FramesAppended,
     HistoryCompleted,
@@ -136,7 +138,12 @@ BINDINGS: tuple[Binding, ...] = (
         AuditSummaryRequested,
         AuditGapsRequested,
     ),
-    *_of("escalation", EscalationAssessRequested, EscalationCommandRequested),
+    *_of(
+        "escalation",
+        EscalationAssessRequested,
+        EscalationCommandRequested,
+        EscalationSummaryWritten,
+    ),
     *_of(
         "gateway",
         DocumentIngested,
@@ -145,6 +152,7 @@ BINDINGS: tuple[Binding, ...] = (
         EscalationCreated,
         EscalationAssigned,
         EscalationResolved,
+        EscalationUpdated,
     ),
     *_of(
         "memory",

@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 from anthropic import AsyncAnthropic, AsyncStream
 from anthropic.types import RawContentBlockDeltaEvent, RawMessageStreamEvent, TextDelta
 
-from orchestrator.generators.base import Draft, GenerationInput
+from orchestrator.generators.base import Draft, GenerationInput, Handoff
+from orchestrator.generators.handoff import summary_prompt
 from orchestrator.generators.prompting import build_prompt
 from orchestrator.settings import AnthropicSettings
 
@@ -47,10 +48,21 @@ class AnthropicGenerator:
     async def draft(self, given: GenerationInput) -> Draft:
         """Open the stream (errors surface here) and hand out its text as it arrives."""
         prompt = build_prompt(self._policy, given, self._budget)
+        return Draft(await self._stream(prompt.system, prompt.messages), prompt.sources)
+
+    async def summarize(self, handoff: Handoff) -> str:
+        """The agent's note on a conversation handed to a person, in one piece."""
+        prompt = summary_prompt(handoff, self._budget)
+        pieces = await self._stream(
+            prompt.system, [{"role": "user", "content": prompt.conversation}]
+        )
+        return "".join([piece async for piece in pieces])
+
+    async def _stream(self, system: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream: AsyncStream[RawMessageStreamEvent] = await self._client.messages.create(
             model=self._settings.model,
-            system=prompt.system,
-            messages=alternating(prompt.messages),  # type: ignore[arg-type]
+            system=system,
+            messages=alternating(messages),  # type: ignore[arg-type]
             max_tokens=self._settings.max_tokens,
             stream=True,
         )  # type: ignore[assignment]
@@ -63,7 +75,7 @@ class AnthropicGenerator:
                 ):
                     yield event.delta.text
 
-        return Draft(pieces(), prompt.sources)
+        return pieces()
 
     async def close(self) -> None:
         """Close the HTTP client."""

@@ -46,6 +46,17 @@ class GenerationInput:
     handoff_only: bool = False
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """What a hand-off summary is written from: the turn that opened the ticket and before it."""
+
+    question: str
+    answer: str
+    reasons: list[str]
+    facts: list[CustomerFact] = field(default_factory=list)
+    history: list[HistoryMessage] = field(default_factory=list)
+
+
 @dataclass
 class Draft:
     """An answer being written: its pieces as they come, the sources it cites."""
@@ -62,6 +73,14 @@ class AnswerGenerator(Protocol):
 
     async def draft(self, given: GenerationInput) -> Draft:
         """Start an answer; raise before the first piece if it cannot be written."""
+        ...
+
+
+class RemoteGenerator(AnswerGenerator, Protocol):
+    """An LLM provider's generator: answers, and the summaries of hand-offs."""
+
+    async def summarize(self, handoff: Handoff) -> str:
+        """The agent's note on a conversation handed to a person."""
         ...
 
 

@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 from openai import AsyncOpenAI, AsyncStream
 from openai.types.chat import ChatCompletionChunk
 
-from orchestrator.generators.base import Draft, GenerationInput
+from orchestrator.generators.base import Draft, GenerationInput, Handoff
+from orchestrator.generators.handoff import summary_prompt
 from orchestrator.generators.prompting import build_prompt
 from orchestrator.settings import OpenAISettings
 
@@ -32,9 +33,20 @@ class OpenAIChatGenerator:
     async def draft(self, given: GenerationInput) -> Draft:
         """Open the stream (errors surface here) and hand out its text as it arrives."""
         prompt = build_prompt(self._policy, given, self._budget)
+        return Draft(await self._stream(prompt.system, prompt.messages), prompt.sources)
+
+    async def summarize(self, handoff: Handoff) -> str:
+        """The agent's note on a conversation handed to a person, in one piece."""
+        prompt = summary_prompt(handoff, self._budget)
+        pieces = await self._stream(
+            prompt.system, [{"role": "user", "content": prompt.conversation}]
+        )
+        return "".join([piece async for piece in pieces])
+
+    async def _stream(self, system: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
             model=self._settings.model,
-            messages=[{"role": "system", "content": prompt.system}, *prompt.messages],  # type: ignore[list-item]
+            messages=[{"role": "system", "content": system}, *messages],  # type: ignore[list-item]
             max_tokens=self._settings.max_tokens,
             temperature=self._settings.temperature,
             stream=True,
@@ -45,7 +57,7 @@ class OpenAIChatGenerator:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
 
-        return Draft(pieces(), prompt.sources)
+        return pieces()
 
     async def close(self) -> None:
         """Close the HTTP client."""

@@ -7,15 +7,17 @@ customer already saw, says it was interrupted, and counts as a failure of the pr
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import pybreaker
 from prometheus_client import CollectorRegistry, Counter
 
 from orchestrator.context import TurnContext
-from orchestrator.generators.base import AnswerGenerator, Draft, GenerationInput
+from orchestrator.generators.base import Draft, GenerationInput, Handoff, RemoteGenerator
 from orchestrator.generators.extractive import ExtractiveGenerator
 
+log = logging.getLogger(__name__)
 INTERRUPTED = " … (the answer was interrupted; ask again or request a human agent)"
 
 
@@ -24,7 +26,7 @@ class ResilientGenerator:
 
     def __init__(
         self,
-        primary: AnswerGenerator,
+        primary: RemoteGenerator,
         fallback: ExtractiveGenerator,
         breaker: pybreaker.CircuitBreaker,
         metrics: CollectorRegistry,
@@ -56,6 +58,17 @@ class ResilientGenerator:
             context.degrade(f"generator:{self.name}")
             return await self._fallback.draft(given), self._fallback.name
         return Draft(self._guarded(first, draft.pieces, context), draft.sources), self.name
+
+    async def summarize(self, handoff: Handoff, timeout: float) -> str | None:
+        """The primary's hand-off summary; None when it fails, is slow or its circuit is open
+        (the ticket keeps the extractive summary it opened with)."""
+        try:
+            with self._breaker.calling():
+                text = await asyncio.wait_for(self._primary.summarize(handoff), timeout)
+        except Exception:  # any provider failure, including an open circuit
+            log.warning("the %s generator wrote no hand-off summary", self.name, exc_info=True)
+            return None
+        return text.strip() or None
 
     async def _guarded(
         self, first: str, rest: AsyncIterator[str], context: TurnContext

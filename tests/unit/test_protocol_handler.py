@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 import fakeredis
 import pytest
@@ -17,6 +18,7 @@ from starlette.websockets import WebSocket
 
 from contracts import ChatMessageReceived
 from contracts.frames import AnswerCompletedFrame, Csat, Escalated, Feedback
+from gateway import sessions
 from gateway.agent_feed import AgentFeed
 from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
@@ -176,6 +178,29 @@ async def test_a_resent_message_is_acked_again_with_its_turn_and_starts_nothing(
     first, second = await socket.frame("ack", 2)
     assert first["turn_id"] == second["turn_id"]
     assert len(socket.published) == 1
+
+
+async def test_a_message_a_dead_gateway_took_but_never_published_is_published_on_retry(
+    socket: Socket,
+    redis: fakeredis.FakeAsyncRedis,
+    keys: Keys,
+    guard: RedisGuard,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sessions, "PUBLISH_GRACE_SECONDS", 0.05)
+    dead_gateway = SessionStore(redis, keys, guard, ttl_seconds=600)
+    taken = await dead_gateway.claim_client_message(SESSION, "m1", "turn-of-the-dead")
+    assert taken.publish  # ... and it was killed before publishing
+    await socket.say(message("m1"))  # within the grace: it may still be publishing
+    await asyncio.sleep(0.1)
+    await socket.say(message("m1"))
+    await socket.say(message("m1"))
+    acks = await socket.frame("ack", 3)
+    assert {ack["turn_id"] for ack in acks} == {"turn-of-the-dead"}
+    await wait_until(lambda: len(socket.published) == 1, timeout=2)
+    (published,) = socket.published
+    assert published.correlation_id == "turn-of-the-dead"
+    assert published.event_id == uuid5(NAMESPACE_URL, "chat.message.received:turn-of-the-dead")
 
 
 async def test_messages_over_the_limit_get_rate_limited_with_a_retry_time(socket: Socket) -> None:

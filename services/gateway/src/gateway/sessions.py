@@ -11,6 +11,27 @@ from contracts import utcnow
 from support_core.degraded import RedisGuard
 from support_core.redis import Keys
 
+# A gateway publishes a claimed message within milliseconds; a claim still unpublished after
+# this long belongs to a gateway that died (or is blocked) between taking and publishing it.
+PUBLISH_GRACE_SECONDS = 2.0
+TAKE_OVER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class ClientMessageClaim:
+    """A client message as the gateway holds it: its turn, when it was first taken (epoch
+    seconds), and whether this caller publishes it."""
+
+    turn_id: str
+    received_at: float
+    publish: bool
+
 
 @dataclass(frozen=True)
 class ChatSession:
@@ -34,6 +55,7 @@ class SessionStore:
         self._guard = guard
         self._ttl = ttl_seconds
         self._local_seq: dict[str, int] = {}
+        self._take_over = redis.register_script(TAKE_OVER)
 
     async def create(self, tenant_id: str, customer_id: str | None) -> ChatSession:
         """Open a new session."""
@@ -97,24 +119,48 @@ class SessionStore:
 
     async def claim_client_message(
         self, session: ChatSession, client_message_id: str, turn_id: str
-    ) -> tuple[str, float, bool]:
-        """The turn id of this client message, when the gateway first took it (epoch
-        seconds), and whether it is new (else a client retry)."""
-        key = self._keys.session(
-            session.tenant_id, session.session_id, f"client-message:{client_message_id}"
-        )
+    ) -> ClientMessageClaim:
+        """The turn of this client message, when the gateway first took it, and whether to
+        publish it: it is new, or a gateway claimed it and never said it was published."""
+        key = self._client_message_key(session, client_message_id)
         now = time.time()
 
-        async def remote() -> tuple[str, float, bool]:
+        async def remote() -> ClientMessageClaim:
             existing: bytes | None = await self._redis.set(
-                key, f"{turn_id}|{now}", nx=True, ex=self._ttl, get=True
+                key, f"{turn_id}|{now}|pending:{now}", nx=True, ex=self._ttl, get=True
             )
             if existing is None:
-                return turn_id, now, True
-            claimed, _, at = existing.decode().partition("|")
-            return claimed, float(at or now), False
+                return ClientMessageClaim(turn_id, now, publish=True)
+            claimed, _, rest = existing.decode().partition("|")
+            at, _, state = rest.partition("|")
+            received_at = float(at or now)
+            pending_since = state.removeprefix("pending:")
+            if pending_since != state and now - float(pending_since) > PUBLISH_GRACE_SECONDS:
+                # Take it over once: whoever swaps the stale value for a fresh one publishes.
+                fresh = f"{claimed}|{received_at}|pending:{now}"
+                if await self._take_over(keys=[key], args=[existing, fresh]):
+                    return ClientMessageClaim(claimed, received_at, publish=True)
+            return ClientMessageClaim(claimed, received_at, publish=False)
 
-        return await self._guard.run(remote, lambda: (turn_id, now, True))
+        return await self._guard.run(remote, lambda: ClientMessageClaim(turn_id, now, True))
+
+    async def client_message_published(
+        self, session: ChatSession, client_message_id: str, claim: ClientMessageClaim
+    ) -> None:
+        """The message is on the broker: a retry is acknowledged, not published again."""
+        key = self._client_message_key(session, client_message_id)
+        value = f"{claim.turn_id}|{claim.received_at}|published"
+        await self._guard.run(lambda: self._redis.set(key, value, xx=True, keepttl=True), bool)
+
+    async def release_client_message(self, session: ChatSession, client_message_id: str) -> None:
+        """Forget a client message that could not be accepted, so a retry goes through."""
+        key = self._client_message_key(session, client_message_id)
+        await self._guard.run(lambda: self._redis.delete(key), lambda: 0)
+
+    def _client_message_key(self, session: ChatSession, client_message_id: str) -> str:
+        return self._keys.session(
+            session.tenant_id, session.session_id, f"client-message:{client_message_id}"
+        )
 
     async def first_to_report(self, session: ChatSession, turn_id: str, what: str) -> bool:
         """Whether this caller is the first to report `what` about a turn (once per turn across
@@ -125,10 +171,3 @@ class SessionStore:
             return bool(await self._redis.set(key, 1, nx=True, ex=self._ttl))
 
         return await self._guard.run(remote, lambda: True)
-
-    async def release_client_message(self, session: ChatSession, client_message_id: str) -> None:
-        """Forget a client message that could not be accepted, so a retry goes through."""
-        key = self._keys.session(
-            session.tenant_id, session.session_id, f"client-message:{client_message_id}"
-        )
-        await self._guard.run(lambda: self._redis.delete(key), lambda: 0)

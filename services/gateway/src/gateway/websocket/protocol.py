@@ -1,6 +1,6 @@
 """The WebSocket protocol: validate each client frame and act on it (docs/websocket-protocol.md)."""
 
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import orjson
 import structlog
@@ -112,7 +112,8 @@ class ProtocolHandler:
             self._connection.send_direct(Pong(seq=seq).model_dump())
 
     async def user_message(self, frame: UserMessage) -> None:
-        """Acknowledge the message and start a turn; a retried client message id is re-acked."""
+        """Acknowledge the message and start a turn; a retried client message id is re-acked (and
+        published again only if the gateway that took it never published it)."""
         session = self._session
         verdict = await self._message_limit.hit("messages", session.tenant_id, session.session_id)
         if not verdict.allowed:
@@ -123,16 +124,22 @@ class ProtocolHandler:
                 retry_after=round(verdict.retry_after, 3),
             )
             return
-        turn_id, received_at, is_new = await self._sessions.claim_client_message(
+        claim = await self._sessions.claim_client_message(
             session, frame.client_message_id, str(uuid4())
         )
+        turn_id = claim.turn_id
         ack = Ack(
-            client_message_id=frame.client_message_id, turn_id=turn_id, received_at=received_at
+            client_message_id=frame.client_message_id,
+            turn_id=turn_id,
+            received_at=claim.received_at,
         )
-        if not is_new:
+        if not claim.publish:
             await self._emit(ack)
             return
         event = ChatMessageReceived(
+            # One event id per turn: a message published again by a gateway that took over a
+            # claim is a duplicate to the orchestrator's inbox if the first one went out too.
+            event_id=uuid5(NAMESPACE_URL, f"chat.message.received:{turn_id}"),
             tenant_id=session.tenant_id,
             session_id=session.session_id,
             correlation_id=turn_id,
@@ -155,6 +162,7 @@ class ProtocolHandler:
                 retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
             return
+        await self._sessions.client_message_published(session, frame.client_message_id, claim)
         await self._feed.tell(
             session.tenant_id, type="message", session_id=session.session_id, role="customer"
         )

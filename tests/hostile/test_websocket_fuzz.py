@@ -7,6 +7,7 @@ import asyncio
 import json
 import random
 import re
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.frames import ErrorCode
+from tests.hostile.conftest import running_gateway
 from tests.support.client import ChatSession, create_session
-from tests.support.infra import wait_until
+from tests.support.infra import RunInfra, wait_until
 from tests.support.servers import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +46,19 @@ async def open_sockets(gateway: ServiceProcess) -> float:
         text = (await http.get(f"{gateway.base_url}/metrics")).text
     match = CONNECTIONS.search(text)
     return float(match.group(1)) if match else 0.0
+
+
+@pytest.fixture(scope="module")
+async def gateway(
+    hostile_infra: RunInfra, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ServiceProcess]:
+    """The fuzzed gateway pings every 5 s: a socket whose loss it did not notice is let go by the
+    keepalive within 10 s. (The Autobahn cases run against the default 20 s: a ping in the
+    middle of a case is not what the case expects.)"""
+    async with running_gateway(
+        hostile_infra, tmp_path_factory, GATEWAY_WEBSOCKET_PING_SECONDS="5"
+    ) as process:
+        yield process
 
 
 def connect(session: ChatSession) -> websockets.ClientConnection:

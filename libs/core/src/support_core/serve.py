@@ -52,6 +52,8 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
         # (reading paused while the close frame arrives); wsproto delivers it reliably.
         ws="wsproto",
         ws_max_size=1 << 20,
+        ws_ping_interval=settings.websocket_ping_seconds,
+        ws_ping_timeout=settings.websocket_ping_seconds,
         log_config=None,
         timeout_graceful_shutdown=int(settings.rabbitmq.graceful_timeout),
     )

@@ -81,6 +81,12 @@ class ServiceSettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    websocket_ping_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="WebSocket keepalive: a ping this often, the socket closed if no pong comes "
+        "within as long again (a peer that vanished unseen is let go within twice this).",
+    )
     rabbitmq: RabbitSettings = Field(default_factory=RabbitSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)

@@ -1,7 +1,6 @@
 """Memory application factory."""
 
 import asyncio
-import logging
 from contextlib import AsyncExitStack
 from functools import partial
 from pathlib import Path
@@ -14,12 +13,12 @@ from memory.models import metadata
 from memory.service import MemoryStore
 from memory.settings import MemorySettings
 from support_core.app import service_app
+from support_core.periodic import every
 from support_core.runtime import ServiceRuntime
 from support_core.started import Started
 from support_embeddings import Embedder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: MemorySettings | None = None) -> FastAPI:
@@ -42,19 +41,8 @@ async def build(
         extractor=load_extractor(settings.extractor),
         settings=settings,
     )
-    runtime.background(retain_forever(store, settings.retention_interval_seconds))
+    runtime.background(
+        every(settings.retention_interval_seconds, store.purge_expired, "fact retention")
+    )
     runtime.background(store.usage.run_forever())
     return store
-
-
-async def retain_forever(store: MemoryStore, interval: float) -> None:
-    """Purge expired facts every `interval` seconds."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            purged = await store.purge_expired()
-        except Exception:
-            log.exception("fact retention failed")
-        else:
-            if purged:
-                log.info("retention purged %d facts", purged)

@@ -1,7 +1,6 @@
 """Retrieval application factory."""
 
 import asyncio
-import logging
 from contextlib import AsyncExitStack
 from functools import partial
 from pathlib import Path
@@ -21,12 +20,12 @@ from retrieval.service import KnowledgeBase
 from retrieval.settings import RetrievalSettings
 from support_core.app import service_app
 from support_core.observability.health import ReadinessCheck
+from support_core.periodic import every
 from support_core.runtime import ServiceRuntime
 from support_core.started import Started
 from support_embeddings import Embedder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: RetrievalSettings | None = None) -> FastAPI:
@@ -69,21 +68,11 @@ async def build(
     runtime.extra_checks.append(ReadinessCheck("qdrant", opener.check))
     if not await opener.open():
         runtime.background(opener.reopen_until_open())
-    runtime.background(purge_forever(knowledge_base, opener, settings.purge_interval_seconds))
+
+    async def purge_while_open() -> int:
+        return await knowledge_base.purge_expired() if opener.error is None else 0
+
+    runtime.background(
+        every(settings.purge_interval_seconds, purge_while_open, "expired attachments purge")
+    )
     return knowledge_base
-
-
-async def purge_forever(
-    knowledge_base: KnowledgeBase, opener: IndexOpener, interval: float
-) -> None:
-    """Remove expired session attachments every `interval` seconds while the index is open."""
-    while True:
-        await asyncio.sleep(interval)
-        if opener.error is None:
-            try:
-                purged = await knowledge_base.purge_expired()
-            except Exception:
-                log.exception("purging expired attachments failed")
-            else:
-                if purged:
-                    log.info("purged %d expired attachments", purged)

@@ -6,7 +6,7 @@ from anthropic import AsyncAnthropic, AsyncStream
 from anthropic.types import RawContentBlockDeltaEvent, RawMessageStreamEvent, TextDelta
 
 from orchestrator.generators.base import Draft, GenerationInput, Handoff
-from orchestrator.generators.handoff import summary_prompt
+from orchestrator.generators.handoff import write_summary
 from orchestrator.generators.prompting import build_prompt
 from orchestrator.settings import AnthropicSettings
 
@@ -52,11 +52,7 @@ class AnthropicGenerator:
 
     async def summarize(self, handoff: Handoff) -> str:
         """The agent's note on a conversation handed to a person, in one piece."""
-        prompt = summary_prompt(handoff, self._budget)
-        pieces = await self._stream(
-            prompt.system, [{"role": "user", "content": prompt.conversation}]
-        )
-        return "".join([piece async for piece in pieces])
+        return await write_summary(self._stream, handoff, self._budget)
 
     async def _stream(self, system: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream: AsyncStream[RawMessageStreamEvent] = await self._client.messages.create(

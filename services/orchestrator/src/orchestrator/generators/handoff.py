@@ -1,6 +1,7 @@
 """The prompt of a hand-off summary: the note an agent reads before taking the conversation
 over, written by the LLM generator from the conversation, the known facts and the reasons."""
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from orchestrator.generators.base import Handoff
@@ -39,3 +40,13 @@ def summary_prompt(handoff: Handoff, budget: int) -> SummaryPrompt:
     while len(lines) > 2 and tokens(INSTRUCTIONS) + tokens(conversation()) > budget:
         lines.pop(0)
     return SummaryPrompt(INSTRUCTIONS, conversation())
+
+
+Stream = Callable[[str, list[dict[str, str]]], Awaitable[AsyncIterator[str]]]
+
+
+async def write_summary(stream: Stream, handoff: Handoff, budget: int) -> str:
+    """The whole summary from a provider's `stream(system, messages)`."""
+    prompt = summary_prompt(handoff, budget)
+    pieces = await stream(prompt.system, [{"role": "user", "content": prompt.conversation}])
+    return "".join([piece async for piece in pieces])

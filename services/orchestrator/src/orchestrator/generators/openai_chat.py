@@ -6,7 +6,7 @@ from openai import AsyncOpenAI, AsyncStream
 from openai.types.chat import ChatCompletionChunk
 
 from orchestrator.generators.base import Draft, GenerationInput, Handoff
-from orchestrator.generators.handoff import summary_prompt
+from orchestrator.generators.handoff import write_summary
 from orchestrator.generators.prompting import build_prompt
 from orchestrator.settings import OpenAISettings
 
@@ -37,11 +37,7 @@ class OpenAIChatGenerator:
 
     async def summarize(self, handoff: Handoff) -> str:
         """The agent's note on a conversation handed to a person, in one piece."""
-        prompt = summary_prompt(handoff, self._budget)
-        pieces = await self._stream(
-            prompt.system, [{"role": "user", "content": prompt.conversation}]
-        )
-        return "".join([piece async for piece in pieces])
+        return await write_summary(self._stream, handoff, self._budget)
 
     async def _stream(self, system: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(

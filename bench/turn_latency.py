@@ -69,6 +69,11 @@ class Turns:
 
     latencies: dict[str, float]
     reports: dict[str, dict[str, float]]
+    refused: int = 0
+
+    def degraded(self) -> int:
+        """Measured turns that went on without a step (a timeout, an open circuit)."""
+        return sum(int(self.reports[t]["degraded"]) for t in self.latencies if t in self.reports)
 
     def overheads(self) -> list[float]:
         """Seconds of each reported turn spent outside retrieval and generation."""
@@ -90,24 +95,24 @@ def steps(measured: Turns) -> str:
 
 
 async def session_worker(gateway: str, turns: int, measured: Turns, asked: Iterator[str]) -> None:
-    """One customer: a session with `turns` sequential messages."""
+    """One customer: a session with `turns` sequential messages; a message refused as `busy` is
+    sent again after its `retry_after`, and its turn is timed from the send that was taken."""
     session = await create_session(gateway)
     async with websockets.connect(session.url(), open_timeout=30, max_size=1 << 22) as ws:
         for _ in range(turns):
+            frame = {"type": "user_message", "client_message_id": uuid.uuid4().hex}
+            frame["text"] = next(asked)
             started = time.perf_counter()
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "user_message",
-                        "client_message_id": uuid.uuid4().hex,
-                        "text": next(asked),
-                    }
-                )
-            )
-            while (frame := json.loads(await ws.recv()))["type"] != "answer_completed":
-                if frame["type"] == "error":
-                    raise RuntimeError(f"the gateway refused a message: {frame}")
-            measured.latencies[frame["turn_id"]] = time.perf_counter() - started
+            await ws.send(json.dumps(frame))
+            while (reply := json.loads(await ws.recv()))["type"] != "answer_completed":
+                if reply["type"] == "error" and reply["code"] == "busy":
+                    measured.refused += 1
+                    await asyncio.sleep(reply["retry_after"])
+                    started = time.perf_counter()
+                    await ws.send(json.dumps(frame))
+                elif reply["type"] == "error":
+                    raise RuntimeError(f"the gateway refused a message: {reply}")
+            measured.latencies[reply["turn_id"]] = time.perf_counter() - started
 
 
 async def turns_at(
@@ -143,6 +148,7 @@ async def listen_to_turns(
                 {
                     "retrieval": retrieval[0]["duration_ms"] / 1000 if retrieval else 0.0,
                     "generate": turn["timings_ms"].get("generate", 0.0) / 1000,
+                    "degraded": float(bool(turn["degraded"])),
                 }
                 | {f"step {k}": v / 1000 for k, v in turn["timings_ms"].items()}
                 | {f"tool {c['name']}": c["duration_ms"] / 1000 for c in turn["tools_called"]}
@@ -183,6 +189,11 @@ async def run(
             floor = await request_reply_floor(amqp, concurrency=level, requests=level * per_session)
             results += [summary, overhead, floor]
             print(f"{level} sessions, median ms of each step and tool call:", steps(measured))
+            print(
+                f"{level} sessions: {measured.refused} messages refused as busy, "
+                f"{measured.degraded()} turns degraded",
+                flush=True,
+            )
     finally:
         await listener.close()
     return results

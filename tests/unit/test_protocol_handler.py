@@ -14,6 +14,7 @@ import fakeredis
 import pytest
 from faststream.rabbit import RabbitBroker, TestRabbitBroker
 from opentelemetry.trace import NoOpTracer
+from prometheus_client import CollectorRegistry
 from starlette.websockets import WebSocket
 
 from contracts import ChatMessageReceived
@@ -23,6 +24,7 @@ from gateway.agent_feed import AgentFeed
 from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
+from gateway.websocket.admission import TurnAdmission
 from gateway.websocket.connections import ClientConnection
 from gateway.websocket.protocol import ProtocolHandler
 from support_core.degraded import RedisGuard
@@ -83,6 +85,7 @@ class Socket:
     connection: ClientConnection
     stream: SessionStream
     published: list[ChatMessageReceived]
+    admission: TurnAdmission
 
     async def say(self, frame: dict[str, Any] | str) -> None:
         await self.handler.handle(frame if isinstance(frame, str) else json.dumps(frame))
@@ -115,10 +118,12 @@ async def socket(
         customer.send,
     )
     await websocket.accept()
+    admission = TurnAdmission(4, deadline=30, metrics=CollectorRegistry())
     stream = SessionStream(redis, keys, guard, holds_sockets=True)
     connection = ClientConnection(
         websocket, stream, tenant_id="t1", session_id="s1", send_timeout=2
     )
+    connection.observers.append(admission.saw)
     handler = ProtocolHandler(
         connection,
         SESSION,
@@ -128,7 +133,8 @@ async def socket(
         ),
         ratings=RatingsOnce(),
         feed=AgentFeed(redis, keys, guard),
-        message_limit=RateLimit("3/minute", redis, guard, key_prefix="unit:limits"),
+        message_limit=RateLimit("4/minute", redis, guard, key_prefix="unit:limits"),
+        admission=admission,
         publisher=publisher,
         instance_route=ROUTE,
         max_frame_bytes=1024,
@@ -136,7 +142,7 @@ async def socket(
     )
     async with TestRabbitBroker(broker):
         writer = asyncio.create_task(connection.run_writer())
-        yield Socket(customer, handler, connection, stream, published)
+        yield Socket(customer, handler, connection, stream, published, admission)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
@@ -203,13 +209,35 @@ async def test_a_message_a_dead_gateway_took_but_never_published_is_published_on
     assert published.event_id == uuid5(NAMESPACE_URL, "chat.message.received:turn-of-the-dead")
 
 
+async def test_past_the_turns_in_flight_a_new_message_is_busy_and_a_resent_one_is_not(
+    socket: Socket,
+) -> None:
+    socket.admission.limit = 1
+    await socket.say(message("m1"))
+    await socket.say(message("m2"))  # one turn in flight: the limit
+    (busy,) = await socket.frame("error")
+    assert busy["code"] == "busy" and busy["client_message_id"] == "m2"
+    assert 0 < busy["retry_after"] <= 1.0
+    await socket.say(message("m1"))  # a re-sent message is some turn's already
+    first, again = await socket.frame("ack", 2)
+    assert first["turn_id"] == again["turn_id"] and len(socket.published) == 1
+    answer = AnswerCompletedFrame(turn_id=first["turn_id"], text="It is on its way.")
+    appended = await socket.stream.append("t1", "s1", answer)
+    assert appended is not None
+    socket.connection.notify(appended.seq)
+    await socket.frame("answer_completed")
+    await socket.say(message("m2"))  # its place is free again
+    await wait_until(lambda: len(socket.published) == 2, timeout=2)
+    assert socket.published[1].message_id == "m2"
+
+
 async def test_messages_over_the_limit_get_rate_limited_with_a_retry_time(socket: Socket) -> None:
-    for number in range(4):
+    for number in range(5):
         await socket.say(message(f"m{number}"))
     (error,) = await socket.frame("error")
-    assert error["code"] == "rate_limited" and error["client_message_id"] == "m3"
+    assert error["code"] == "rate_limited" and error["client_message_id"] == "m4"
     assert 0 < error["retry_after"] <= 60
-    assert len(socket.published) == 3
+    assert len(socket.published) == 4
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,7 @@ ErrorCode = Literal[
     "invalid_frame",
     "frame_too_large",
     "rate_limited",
+    "busy",
     "unauthorized",
     "unavailable",
     "internal",

@@ -10,6 +10,7 @@ from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
 from gateway.tenants import TenantDirectory
 from gateway.tokens import TokenIssuer
+from gateway.websocket.admission import TurnAdmission
 from gateway.websocket.connections import ConnectionHub
 from gateway.websocket.socket_slots import SocketSlots
 from support_core.frames import FrameEmitter
@@ -25,6 +26,9 @@ class Gateway:
         self.settings = settings
         self.hub = ConnectionHub(runtime.metrics)
         self.instance_route = runtime.instance.route
+        self.admission = TurnAdmission(
+            settings.max_turns_in_flight, settings.turn_deadline_seconds, runtime.metrics
+        )
 
     @cached_property
     def feed(self) -> AgentFeed:

@@ -48,6 +48,11 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="A turn with no frame for this long gets an `error` frame `turn_timeout`.",
     )
+    max_turns_in_flight: int = Field(
+        default=16,
+        ge=1,
+        description="Turns this instance runs at once; past it a message gets `busy`.",
+    )
     conversation_idle_minutes: int = Field(
         default=30,
         ge=1,

@@ -7,6 +7,7 @@ here, polled otherwise) and records its own number when finished. A number that 
 """
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict, defaultdict
 
@@ -58,10 +59,9 @@ class SessionSequencer:
                 return False
             event = self._changed[session_id]
             event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), min(POLL_SECONDS, remaining))
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(POLL_SECONDS, remaining)):
+                    await event.wait()
         return True
 
     async def finish_turn(self, tenant_id: str, session_id: str, seq: int) -> None:

@@ -89,7 +89,8 @@ class ToolRunner:
         with self._tracer.start_as_current_span(f"tool {tool.name}", attributes=attributes) as span:
             try:
                 with self._breakers.get(tool.name).calling():
-                    result = await asyncio.wait_for(tool.run(context), tool.timeout)
+                    async with asyncio.timeout(tool.timeout):
+                        result = await tool.run(context)
                 status, error = "ok", None
             except pybreaker.CircuitBreakerError:
                 result, status, error = None, "circuit_open", "circuit open"

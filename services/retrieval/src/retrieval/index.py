@@ -99,10 +99,8 @@ class KnowledgeIndex:
         client = self._client
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(self._executor, call, client),
-                timeout or self._settings.timeout,
-            )
+            async with asyncio.timeout(timeout or self._settings.timeout):
+                return await loop.run_in_executor(self._executor, call, client)
         except TimeoutError:
             raise IndexUnavailable(
                 f"Qdrant did not answer within {self._settings.timeout}s"

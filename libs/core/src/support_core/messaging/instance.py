@@ -44,7 +44,8 @@ class InstanceRoute:
         self._pending[event.event_id] = future
         try:
             await self._publisher.publish(event.with_reply_to(self.route))
-            reply = await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                reply = await future
         except TimeoutError:
             raise RequestTimeout(f"no {reply_cls.routing_key()} within {timeout}s") from None
         finally:

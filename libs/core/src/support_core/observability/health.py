@@ -22,7 +22,8 @@ class ReadinessCheck:
 
 async def _run(check: ReadinessCheck, timeout: float) -> dict[str, object]:
     try:
-        detail = await asyncio.wait_for(check.probe(), timeout)
+        async with asyncio.timeout(timeout):
+            detail = await check.probe()
     except Exception as exc:  # a probe reports any failure as "down", never raises
         return {"ok": False, "critical": check.critical, "detail": f"{type(exc).__name__}: {exc}"}
     return {"ok": True, "critical": check.critical, "detail": detail}

@@ -88,9 +88,8 @@ class ClientConnection:
             self.closed.set()
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await asyncio.wait_for(
-            self.websocket.send_text(orjson.dumps(frame).decode()), self._send_timeout
-        )
+        async with asyncio.timeout(self._send_timeout):
+            await self.websocket.send_text(orjson.dumps(frame).decode())
 
 
 class ConnectionHub:

@@ -27,6 +27,7 @@ from gateway.agent_feed import AgentFeed
 from gateway.feedback import AnswerRatings
 from gateway.ratelimit import RateLimit
 from gateway.sessions import ChatSession, SessionStore
+from gateway.websocket.admission import TurnAdmission
 from gateway.websocket.connections import ClientConnection
 from support_core.frames import FrameEmitter
 from support_core.messaging.publisher import EventPublisher
@@ -48,6 +49,7 @@ class ProtocolHandler:
         ratings: AnswerRatings,
         feed: AgentFeed,
         message_limit: RateLimit,
+        admission: TurnAdmission,
         publisher: EventPublisher,
         instance_route: str,
         max_frame_bytes: int,
@@ -60,6 +62,7 @@ class ProtocolHandler:
         self._ratings = ratings
         self._feed = feed
         self._message_limit = message_limit
+        self._admission = admission
         self._publisher = publisher
         self._instance_route = instance_route
         self._max_frame_bytes = max_frame_bytes
@@ -124,10 +127,21 @@ class ProtocolHandler:
                 retry_after=round(verdict.retry_after, 3),
             )
             return
+        fresh_turn = str(uuid4())
         claim = await self._sessions.claim_client_message(
-            session, frame.client_message_id, str(uuid4())
+            session, frame.client_message_id, fresh_turn
         )
         turn_id = claim.turn_id
+        # Only a new message can be refused: one already taken is some gateway's to finish.
+        if turn_id == fresh_turn and (retry_after := self._admission.refusal()) is not None:
+            await self._sessions.release_client_message(session, frame.client_message_id)
+            await self.error(
+                "busy",
+                "the assistant is answering as many messages as it can; send it again shortly",
+                frame.client_message_id,
+                retry_after=retry_after,
+            )
+            return
         ack = Ack(
             client_message_id=frame.client_message_id,
             turn_id=turn_id,
@@ -162,6 +176,7 @@ class ProtocolHandler:
                 retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
             return
+        self._admission.started(turn_id)
         await self._sessions.client_message_published(session, frame.client_message_id, claim)
         await self._feed.tell(
             session.tenant_id, type="message", session_id=session.session_id, role="customer"

@@ -102,6 +102,7 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
         ratings=gateway.ratings,
         feed=gateway.feed,
         message_limit=gateway.message_limit,
+        admission=gateway.admission,
         publisher=gateway.runtime.publisher,
         instance_route=gateway.instance_route,
         max_frame_bytes=gateway.settings.max_frame_bytes,
@@ -128,7 +129,7 @@ async def serve(websocket: WebSocket, gateway: Gateway, session: ChatSession) ->
 
     deadline = gateway.settings.turn_deadline_seconds
     watch = TurnWatch(deadline, turn_timed_out, look_again)
-    connection.observers.append(watch.saw)
+    connection.observers += [watch.saw, gateway.admission.saw]
     connection.cursor = await stream.latest_seq(session.tenant_id, session.session_id)
     gateway.hub.add(connection)
     await stream.attach(session.tenant_id, session.session_id, gateway.instance_route)

@@ -51,8 +51,10 @@ class ResilientGenerator:
             return await self._fallback.draft(given), self._fallback.name
         try:
             with self._breaker.calling():
-                draft = await asyncio.wait_for(self._primary.draft(given), self._timeout)
-                first = await asyncio.wait_for(anext(draft.pieces), self._timeout)
+                async with asyncio.timeout(self._timeout):
+                    draft = await self._primary.draft(given)
+                async with asyncio.timeout(self._timeout):
+                    first = await anext(draft.pieces)
         except Exception:  # any provider failure, including an open circuit
             self._fallbacks.labels(generator=self.name).inc()
             context.degrade(f"generator:{self.name}")
@@ -64,7 +66,8 @@ class ResilientGenerator:
         (the ticket keeps the extractive summary it opened with)."""
         try:
             with self._breaker.calling():
-                text = await asyncio.wait_for(self._primary.summarize(handoff), timeout)
+                async with asyncio.timeout(timeout):
+                    text = await self._primary.summarize(handoff)
         except Exception:  # any provider failure, including an open circuit
             log.warning("the %s generator wrote no hand-off summary", self.name, exc_info=True)
             return None

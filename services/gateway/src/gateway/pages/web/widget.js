@@ -232,7 +232,7 @@
     },
     error(frame) {
       const again = frame.client_message_id && unanswered.get(frame.client_message_id);
-      if (frame.code === "unavailable" && again) {
+      if (["unavailable", "busy"].includes(frame.code) && again) {
         // The platform could not take it just now: the same id never starts a second turn.
         setTimeout(() => send(again), (frame.retry_after || 1) * 1000);
         return;

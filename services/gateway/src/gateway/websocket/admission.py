@@ -1,0 +1,62 @@
+"""Back-pressure: a gateway instance starts at most `limit` turns at a time.
+
+A turn is in flight from when this instance publishes its message until a connection of this
+instance sends its `answer_completed` (or `delivered`, or its `turn_timeout` error). A turn whose
+customer went away is counted until the turn deadline, as it still holds the pipeline. Past the
+limit a new message gets an `error` frame `busy` with a `retry_after` of about one typical turn
+(with jitter, so refused clients do not all come back at once): overload is refused at the door,
+so the turns let in keep their latency and never lose their memory or hand-off step to a timeout.
+"""
+
+import random
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from gateway.websocket.turn_watch import ENDS_TURN
+
+FIRST_GUESS_SECONDS = 0.5
+SMOOTHING = 0.1
+
+
+class TurnAdmission:
+    """The turns this gateway instance has started and not yet seen finish."""
+
+    def __init__(self, limit: int, deadline: float, metrics: CollectorRegistry) -> None:
+        self.limit = limit
+        self._deadline = deadline
+        self._started: dict[str, float] = {}
+        self._typical = FIRST_GUESS_SECONDS
+        Gauge(
+            "support_turns_in_flight",
+            "Turns this gateway started and not yet saw finish",
+            registry=metrics,
+        ).set_function(lambda: len(self._started))
+        self._refused = Counter(
+            "support_turns_refused_busy", "Messages refused as busy", registry=metrics
+        )
+
+    def refusal(self) -> float | None:
+        """None if a new turn may start now, else the seconds to wait before trying again."""
+        now = time.monotonic()
+        expired = [turn for turn, at in self._started.items() if now - at >= self._deadline]
+        for turn in expired:
+            del self._started[turn]
+        if len(self._started) < self.limit:
+            return None
+        self._refused.inc()
+        return round(self._typical * (1 + random.random()), 3)
+
+    def started(self, turn_id: str) -> None:
+        """This instance published the turn's message."""
+        self._started.setdefault(turn_id, time.monotonic())
+
+    def saw(self, frame: dict[str, Any]) -> None:
+        """A frame went out to a client of this instance: the end of a turn frees its place."""
+        kind, turn_id = frame.get("type"), frame.get("turn_id")
+        if kind in ENDS_TURN or (kind == "error" and frame.get("code") == "turn_timeout"):
+            at = self._started.pop(turn_id, None) if isinstance(turn_id, str) else None
+            if at is not None:
+                took = time.monotonic() - at
+                self._typical += SMOOTHING * (took - self._typical)

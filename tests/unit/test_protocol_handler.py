@@ -118,7 +118,7 @@ async def socket(
         customer.send,
     )
     await websocket.accept()
-    admission = TurnAdmission(4, deadline=30, metrics=CollectorRegistry())
+    admission = TurnAdmission(5, deadline=30, metrics=CollectorRegistry())
     stream = SessionStream(redis, keys, guard, holds_sockets=True)
     connection = ClientConnection(
         websocket, stream, tenant_id="t1", session_id="s1", send_timeout=2
@@ -217,7 +217,7 @@ async def test_past_the_turns_in_flight_a_new_message_is_busy_and_a_resent_one_i
     await socket.say(message("m2"))  # one turn in flight: the limit
     (busy,) = await socket.frame("error")
     assert busy["code"] == "busy" and busy["client_message_id"] == "m2"
-    assert 0 < busy["retry_after"] <= 1.0
+    assert 0 < busy["retry_after"] <= 1.0 and busy["seq"] == 0  # outside the stream
     await socket.say(message("m1"))  # a re-sent message is some turn's already
     first, again = await socket.frame("ack", 2)
     assert first["turn_id"] == again["turn_id"] and len(socket.published) == 1

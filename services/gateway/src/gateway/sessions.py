@@ -152,6 +152,11 @@ class SessionStore:
         value = f"{claim.turn_id}|{claim.received_at}|published"
         await self._guard.run(lambda: self._redis.set(key, value, xx=True, keepttl=True), bool)
 
+    async def taken(self, session: ChatSession, client_message_id: str) -> bool:
+        """Whether a gateway has claimed this client message already."""
+        key = self._client_message_key(session, client_message_id)
+        return bool(await self._guard.run(lambda: self._redis.exists(key), lambda: 0))
+
     async def release_client_message(self, session: ChatSession, client_message_id: str) -> None:
         """Forget a client message that could not be accepted, so a retry goes through."""
         key = self._client_message_key(session, client_message_id)

@@ -49,7 +49,7 @@ class GatewaySettings(ServiceSettings):
         description="A turn with no frame for this long gets an `error` frame `turn_timeout`.",
     )
     max_turns_in_flight: int = Field(
-        default=16,
+        default=8,
         ge=1,
         description="Turns this instance runs at once; past it a message gets `busy`.",
     )

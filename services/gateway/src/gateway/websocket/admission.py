@@ -3,9 +3,11 @@
 A turn is in flight from when this instance publishes its message until a connection of this
 instance sends its `answer_completed` (or `delivered`, or its `turn_timeout` error). A turn whose
 customer went away is counted until the turn deadline, as it still holds the pipeline. Past the
-limit a new message gets an `error` frame `busy` with a `retry_after` of about one typical turn
-(with jitter, so refused clients do not all come back at once): overload is refused at the door,
-so the turns let in keep their latency and never lose their memory or hand-off step to a timeout.
+limit a new message gets an `error` frame `busy` with a `retry_after`: the time for the limit's
+turns to make room for the sessions already told to come back, at the typical turn time, with
+jitter so that they do not all come back at once. Overload is refused at the door, so the turns
+let in keep their latency and never lose their memory or hand-off step to a timeout, and a
+crowd of refused clients is spread out instead of retrying in a storm.
 """
 
 import random
@@ -27,6 +29,7 @@ class TurnAdmission:
         self.limit = limit
         self._deadline = deadline
         self._started: dict[str, float] = {}
+        self._waiting: dict[str, float] = {}
         self._typical = FIRST_GUESS_SECONDS
         Gauge(
             "support_turns_in_flight",
@@ -37,16 +40,23 @@ class TurnAdmission:
             "support_turns_refused_busy", "Messages refused as busy", registry=metrics
         )
 
-    def refusal(self) -> float | None:
-        """None if a new turn may start now, else the seconds to wait before trying again."""
+    def refusal(self, session_id: str) -> float | None:
+        """None if the session may start a turn now, else the seconds to wait before trying
+        again."""
         now = time.monotonic()
         expired = [turn for turn, at in self._started.items() if now - at >= self._deadline]
         for turn in expired:
             del self._started[turn]
         if len(self._started) < self.limit:
+            self._waiting.pop(session_id, None)
             return None
         self._refused.inc()
-        return round(self._typical * (1 + random.random()), 3)
+        self._waiting = {s: until for s, until in self._waiting.items() if until > now}
+        ahead = len(self._waiting) - (session_id in self._waiting)
+        wait = self._typical * (1 + ahead / self.limit) * (0.5 + random.random())
+        wait = min(wait, self._deadline)
+        self._waiting[session_id] = now + wait + self._typical
+        return round(wait, 3)
 
     def started(self, turn_id: str) -> None:
         """This instance published the turn's message."""

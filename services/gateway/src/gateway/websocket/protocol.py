@@ -118,6 +118,20 @@ class ProtocolHandler:
         """Acknowledge the message and start a turn; a retried client message id is re-acked (and
         published again only if the gateway that took it never published it)."""
         session = self._session
+        retry_after = self._admission.refusal(session.session_id)
+        # Only a new message is refused: one already taken is some gateway's to finish. The
+        # refusal goes out of the stream, as cheaply as it can: it is what overload is made of.
+        if retry_after is not None and not await self._sessions.taken(
+            session, frame.client_message_id
+        ):
+            busy = Error(
+                code="busy",
+                detail="the assistant is answering as many messages as it can; send it again",
+                client_message_id=frame.client_message_id,
+                retry_after=retry_after,
+            )
+            self._connection.send_direct(busy.model_dump())
+            return
         verdict = await self._message_limit.hit("messages", session.tenant_id, session.session_id)
         if not verdict.allowed:
             await self.error(
@@ -127,21 +141,10 @@ class ProtocolHandler:
                 retry_after=round(verdict.retry_after, 3),
             )
             return
-        fresh_turn = str(uuid4())
         claim = await self._sessions.claim_client_message(
-            session, frame.client_message_id, fresh_turn
+            session, frame.client_message_id, str(uuid4())
         )
         turn_id = claim.turn_id
-        # Only a new message can be refused: one already taken is some gateway's to finish.
-        if turn_id == fresh_turn and (retry_after := self._admission.refusal()) is not None:
-            await self._sessions.release_client_message(session, frame.client_message_id)
-            await self.error(
-                "busy",
-                "the assistant is answering as many messages as it can; send it again shortly",
-                frame.client_message_id,
-                retry_after=retry_after,
-            )
-            return
         ack = Ack(
             client_message_id=frame.client_message_id,
             turn_id=turn_id,

@@ -118,9 +118,18 @@ class ProtocolHandler:
         """Acknowledge the message and start a turn; a retried client message id is re-acked (and
         published again only if the gateway that took it never published it)."""
         session = self._session
+        verdict = await self._message_limit.hit("messages", session.tenant_id, session.session_id)
+        if not verdict.allowed:
+            await self.error(
+                "rate_limited",
+                f"too many messages: the limit is {self._message_limit.item} per session",
+                frame.client_message_id,
+                retry_after=round(verdict.retry_after, 3),
+            )
+            return
         retry_after = self._admission.refusal(session.session_id)
-        # Only a new message is refused: one already taken is some gateway's to finish. The
-        # refusal goes out of the stream, as cheaply as it can: it is what overload is made of.
+        # A session sending too fast is told so first. Only a new message is refused as busy: one
+        # already taken is some gateway's to finish. The refusal goes out of the stream.
         if retry_after is not None and not await self._sessions.taken(
             session, frame.client_message_id
         ):
@@ -131,15 +140,6 @@ class ProtocolHandler:
                 retry_after=retry_after,
             )
             self._connection.send_direct(busy.model_dump())
-            return
-        verdict = await self._message_limit.hit("messages", session.tenant_id, session.session_id)
-        if not verdict.allowed:
-            await self.error(
-                "rate_limited",
-                f"too many messages: the limit is {self._message_limit.item} per session",
-                frame.client_message_id,
-                retry_after=round(verdict.retry_after, 3),
-            )
             return
         claim = await self._sessions.claim_client_message(
             session, frame.client_message_id, str(uuid4())

@@ -42,6 +42,17 @@ async def strict_gateway(stack: Stack) -> AsyncIterator[ServiceProcess]:
         process.terminate()
 
 
+@pytest.fixture(scope="module")
+async def narrow_gateway(stack: Stack) -> AsyncIterator[ServiceProcess]:
+    """A gateway that runs one turn at a time."""
+    process = stack.start("gateway", GATEWAY_MAX_TURNS_IN_FLIGHT="1")
+    try:
+        await wait_ready(process.base_url, timeout=90)
+        yield process
+    finally:
+        process.terminate()
+
+
 async def refusal(session: ChatSession) -> tuple[dict[str, Any], int | None]:
     """The error frame and close code of a connection the gateway refuses."""
     async with connect(session) as ws:
@@ -121,6 +132,29 @@ async def test_too_many_messages_are_refused_with_retry_after_and_then_accepted(
         await reader.send({"type": "user_message", "client_message_id": "m3", "text": "hi"})
         ack = await reader.until("ack")
     assert ack["client_message_id"] == "m3"
+
+
+async def test_past_its_turns_in_flight_a_gateway_says_busy_and_takes_the_message_later(
+    narrow_gateway: ServiceProcess,
+) -> None:
+    first, second = [await create_session(narrow_gateway.base_url) for _ in range(2)]
+    asking = {"type": "user_message", "client_message_id": "m1", "text": "How do I get a card?"}
+    waiting = asking | {"client_message_id": "m2"}
+    async with connect(first) as one, connect(second) as other:
+        answered, refused = FrameReader(one), FrameReader(other)
+        await answered.send(asking)
+        await answered.until("ack")
+        await refused.send(waiting)  # the first turn takes tens of milliseconds at least
+        busy = await refused.until("error")
+        assert (busy["code"], busy["client_message_id"], busy["seq"]) == ("busy", "m2", 0)
+        assert 0 < busy["retry_after"] <= 30
+        await answered.until("answer_completed")
+        await asyncio.sleep(busy["retry_after"])
+        await refused.send(waiting)
+        ack = await refused.until("ack")
+        answer = await refused.until("answer_completed")
+    assert ack["client_message_id"] == "m2" and answer["turn_id"] == ack["turn_id"]
+    assert not [f for f in refused.frames if f["type"] == "error" and f is not busy]
 
 
 async def test_a_tenant_opening_sessions_too_fast_gets_429_with_retry_after(

@@ -17,6 +17,9 @@ def test_a_turn_that_ends_makes_room_for_the_next() -> None:
     assert turns.refusal("s") is not None
     turns.saw({"type": "answer_completed", "turn_id": "t1"})
     assert turns.refusal("s") is None
+    turns.started("t3")
+    turns.dropped("t3")  # its message could not be published
+    assert turns.refusal("s") is None
 
 
 def test_a_turn_timeout_ends_a_turn_and_other_frames_do_not() -> None:

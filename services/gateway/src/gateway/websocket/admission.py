@@ -1,6 +1,6 @@
 """Back-pressure: a gateway instance starts at most `limit` turns at a time.
 
-A turn is in flight from when this instance publishes its message until a connection of this
+A turn is in flight from when this instance takes its message until a connection of this
 instance sends its `answer_completed` (or `delivered`, or its `turn_timeout` error). A turn whose
 customer went away is counted until the turn deadline, as it still holds the pipeline. Past the
 limit a new message gets an `error` frame `busy` with a `retry_after`: the time for the limit's
@@ -59,8 +59,12 @@ class TurnAdmission:
         return round(wait, 3)
 
     def started(self, turn_id: str) -> None:
-        """This instance published the turn's message."""
+        """This instance is publishing the turn's message."""
         self._started.setdefault(turn_id, time.monotonic())
+
+    def dropped(self, turn_id: str) -> None:
+        """The turn's message could not be published: it holds no place."""
+        self._started.pop(turn_id, None)
 
     def saw(self, frame: dict[str, Any]) -> None:
         """A frame went out to a client of this instance: the end of a turn frees its place."""

@@ -166,11 +166,13 @@ class ProtocolHandler:
             gateway_instance=self._instance_route,
             session_seq=await self._sessions.next_message_seq(session),
         )
+        self._admission.started(turn_id)  # before the ack: the client may send again at once
         await self._emit(ack)
         try:
             await self._publisher.publish(event)
         except Exception:
             log.exception("could not publish a customer message")
+            self._admission.dropped(turn_id)
             await self._sessions.release_client_message(session, frame.client_message_id)
             await self.error(
                 "unavailable",
@@ -179,7 +181,6 @@ class ProtocolHandler:
                 retry_after=RETRY_UNAVAILABLE_SECONDS,
             )
             return
-        self._admission.started(turn_id)
         await self._sessions.client_message_published(session, frame.client_message_id, claim)
         await self._feed.tell(
             session.tenant_id, type="message", session_id=session.session_id, role="customer"

@@ -67,6 +67,9 @@ class TelemetrySettings(BaseSettings):
     exporter: Literal["none", "otlp", "console", "file"] = "none"
     otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
     file_path: Path = Path(".data/traces.jsonl")
+    sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="Share of new traces recorded (parent-based)."
+    )
     log_level: str = "INFO"
     json_logs: bool = True
 

@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, TraceIdRatioBased
 
 from support_core.observability.trace_redaction import RedactingExporter
 from support_core.settings import TelemetrySettings
@@ -24,7 +25,8 @@ def create_tracer_provider(
 ) -> TracerProvider:
     """Build the service's tracer provider with the configured exporter."""
     provider = TracerProvider(
-        resource=Resource.create({"service.name": service, "service.instance.id": instance_id})
+        resource=Resource.create({"service.name": service, "service.instance.id": instance_id}),
+        sampler=sampler(settings),
     )
     if settings.exporter == "otlp":
         provider.add_span_processor(
@@ -35,6 +37,15 @@ def create_tracer_provider(
             SimpleSpanProcessor(RedactingExporter(_file_exporter(settings)))
         )
     return provider
+
+
+def sampler(settings: TelemetrySettings) -> Sampler:
+    """Which traces are recorded: a share of new ones, and whatever the caller's were; none
+    without an exporter. An unrecorded span still carries its trace id to logs and events, at
+    a fraction of a recorded span's cost (attributes, events and the export)."""
+    if settings.exporter == "none":
+        return ALWAYS_OFF
+    return ParentBased(TraceIdRatioBased(settings.sample_ratio))
 
 
 def _file_exporter(settings: TelemetrySettings) -> SpanExporter:

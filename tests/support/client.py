@@ -69,6 +69,12 @@ def connect(session: ChatSession) -> Any:
 
 
 async def chat_turn(reader: FrameReader, text: str, message_id: str) -> dict[str, Any]:
-    """Send a message and return its `answer_completed` frame."""
-    await reader.send({"type": "user_message", "client_message_id": message_id, "text": text})
-    return await reader.until("answer_completed", timeout=30)
+    """Send a message and return its `answer_completed` frame; a message refused as `busy` is
+    sent again after its `retry_after`, as the widget does."""
+    message = {"type": "user_message", "client_message_id": message_id, "text": text}
+    await reader.send(message)
+    while (frame := await reader.next(timeout=30))["type"] != "answer_completed":
+        if frame["type"] == "error" and frame["code"] == "busy":
+            await asyncio.sleep(frame["retry_after"])
+            await reader.send(message)
+    return frame

@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from gateway.websocket.turn_watch import ENDS_TURN
+from gateway.websocket.turn_watch import ends_turn
 
 FIRST_GUESS_SECONDS = 0.5
 SMOOTHING = 0.1
@@ -68,9 +68,9 @@ class TurnAdmission:
 
     def saw(self, frame: dict[str, Any]) -> None:
         """A frame went out to a client of this instance: the end of a turn frees its place."""
-        kind, turn_id = frame.get("type"), frame.get("turn_id")
-        if kind in ENDS_TURN or (kind == "error" and frame.get("code") == "turn_timeout"):
-            at = self._started.pop(turn_id, None) if isinstance(turn_id, str) else None
+        turn_id = frame.get("turn_id")
+        if ends_turn(frame) and isinstance(turn_id, str):
+            at = self._started.pop(turn_id, None)
             if at is not None:
                 took = time.monotonic() - at
                 self._typical += SMOOTHING * (took - self._typical)

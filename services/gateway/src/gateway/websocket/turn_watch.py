@@ -23,6 +23,12 @@ ENDS_TURN = frozenset({"answer_completed", "delivered"})
 QUIET_SECONDS = 2.0
 
 
+def ends_turn(frame: dict[str, Any]) -> bool:
+    """Whether the frame is the last its turn sends: the answer, or the deadline passing."""
+    kind = frame.get("type")
+    return kind in ENDS_TURN or (kind == "error" and frame.get("code") == "turn_timeout")
+
+
 class TurnWatch:
     """The turns one connection waits on, and when each last made progress."""
 
@@ -43,7 +49,7 @@ class TurnWatch:
         if not isinstance(turn_id, str):
             return
         kind = frame.get("type")
-        if kind in ENDS_TURN or (kind == "error" and frame.get("code") == "turn_timeout"):
+        if ends_turn(frame):
             self._waiting.pop(turn_id, None)
         elif kind == "ack" and turn_id not in self._waiting:
             received = frame.get("received_at")

@@ -212,6 +212,32 @@ async def test_history_keeps_its_order_under_concurrent_turns(stack: dict[str, A
     ]
 
 
+async def test_recalled_history_is_the_newest_that_fits_the_token_budget(
+    stack: dict[str, Any],
+) -> None:
+    """Messages are counted when stored; rows stored before counts existed are counted on
+    recall, with the same result."""
+    probe, customer, session = stack["probe"], f"c-{uuid.uuid4().hex[:6]}", str(uuid.uuid4())
+    long_answer = " card" * 40  # 42 word pieces with "answer N"
+    for i in range(5):
+        await probe.publisher.publish(
+            turn(customer, session, f"message {i}", minutes=i, answer=f"answer {i}{long_answer}")
+        )
+    await wait_until(lambda: _messages(stack["gateway"], customer, 10), timeout=15)
+    newest = ["message 3", f"answer 3{long_answer}", "message 4", f"answer 4{long_answer}"]
+    counted = await recall(probe, customer, session, "cards", token_budget=100)
+    conn = await asyncpg.connect(stack["infra"].database_url.replace("+asyncpg", ""))
+    try:
+        await conn.execute(
+            "UPDATE memory.messages SET tokens = NULL WHERE session_id = $1", session
+        )
+    finally:
+        await conn.close()
+    uncounted = await recall(probe, customer, session, "cards", token_budget=100)
+    assert [m.text for m in counted.history] == newest
+    assert [m.text for m in uncounted.history] == newest
+
+
 async def test_a_duplicate_turn_is_stored_once(stack: dict[str, Any]) -> None:
     probe, customer, session = stack["probe"], f"c-{uuid.uuid4().hex[:6]}", str(uuid.uuid4())
     once = turn(customer, session, "My account number is 99887766.")

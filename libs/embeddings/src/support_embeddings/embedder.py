@@ -82,6 +82,8 @@ class Embedder:
 
     async def embed_many(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a batch of documents on the worker thread."""
+        if not texts:
+            return self.embed_sync(texts)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self.embed_sync, list(texts))
 

@@ -18,6 +18,8 @@ messages = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    # Counted when stored, so that recalling a long history does not tokenise it every turn.
+    sa.Column("tokens", sa.Integer),
 )
 
 facts = sa.Table(

@@ -88,13 +88,24 @@ class MemoryStore:
                 "customer_id": turn.customer_id,
                 "turn_id": turn.correlation_id,
             }
-            rows = [base | {"role": "customer", "text": turn.user_text, "at": turn.started_at}]
+            said = [("customer", turn.user_text, turn.started_at)]
             if turn.answer_text:  # empty while a human agent holds the session
-                rows.append(
+                said.append((turn.handled_by, turn.answer_text, turn.completed_at))
+            await uow.conn.execute(
+                messages.insert(),
+                [
                     base
-                    | {"role": turn.handled_by, "text": turn.answer_text, "at": turn.completed_at}
-                )
-            await uow.conn.execute(messages.insert(), rows)
+                    | {
+                        "role": role,
+                        "text": text,
+                        "at": at,
+                        "tokens": self._embedder.token_count(text),
+                    }
+                    for role, text, at in said
+                ],
+            )
+            if not extracted:
+                return
             owner = owner_of(turn.customer_id, turn.session_id)
             for fact, vector in zip(extracted, vectors, strict=True):
                 await self._remember(uow.conn, turn.tenant_id, owner, turn.session_id, fact, vector)
@@ -163,6 +174,7 @@ class MemoryStore:
                     role="agent",
                     text=message.text,
                     at=message.occurred_at,
+                    tokens=self._embedder.token_count(message.text),
                 )
             )
 
@@ -212,7 +224,7 @@ class MemoryStore:
                 )
         history: list[HistoryMessage] = []
         for row in history_rows:
-            cost = self._embedder.token_count(row.text)
+            cost = row.tokens if row.tokens is not None else self._embedder.token_count(row.text)
             if cost > budget:
                 break
             budget -= cost
@@ -223,9 +235,9 @@ class MemoryStore:
     async def _load(
         self, request: MemoryRecallRequested, owner: str, now: datetime
     ) -> tuple[Sequence[Any], Sequence[Any]]:
-        async with self._outbox.unit_of_work() as uow:
+        async with self._outbox.reading() as conn:
             fact_rows = (
-                await uow.conn.execute(
+                await conn.execute(
                     sa.select(facts).where(
                         facts.c.tenant_id == request.tenant_id,
                         facts.c.customer_id == owner,
@@ -235,7 +247,7 @@ class MemoryStore:
                 )
             ).all()
             history_rows = (
-                await uow.conn.execute(
+                await conn.execute(
                     sa.select(messages)
                     .where(
                         messages.c.tenant_id == request.tenant_id,

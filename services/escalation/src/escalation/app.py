@@ -12,6 +12,7 @@ from escalation.classifier import HumanRequestClassifier
 from escalation.commands import EscalationCommands
 from escalation.handlers import Escalation
 from escalation.models import metadata
+from escalation.policy import PolicyCache
 from escalation.rules import Detectors
 from escalation.service import EscalationService
 from escalation.settings import EscalationSettings
@@ -42,10 +43,13 @@ async def build(
         stack.callback(embedder.close)
         classifier = await asyncio.to_thread(HumanRequestClassifier, embedder)
     state = SessionState(runtime.redis, runtime.keys, runtime.redis_guard)
+    policies = PolicyCache(runtime.outbox, refresh=settings.policy_refresh_seconds)
     service = EscalationService(
         outbox=runtime.outbox,
         state=state,
         detectors=Detectors(classifier),
+        policies=policies,
         metrics=runtime.metrics,
     )
-    return Escalation(service, EscalationCommands(outbox=runtime.outbox, state=state))
+    commands = EscalationCommands(outbox=runtime.outbox, state=state, policies=policies)
+    return Escalation(service, commands)

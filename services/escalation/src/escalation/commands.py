@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from contracts import EscalationCommandCompleted, EscalationCommandRequested, utcnow
 from escalation.models import agents, policies, tickets
-from escalation.policy import EscalationPolicy, load_policy
+from escalation.policy import EscalationPolicy, PolicyCache, load_policy
 from escalation.tickets import assign, least_loaded_agent, resolve
 from support_core.messaging.outbox import Outbox, UnitOfWork
 from support_core.session_state import SessionState
@@ -52,9 +52,10 @@ def _cursor(ticket: dict[str, Any]) -> str:
 class EscalationCommands:
     """Carries out `escalation.command.requested`; the reply's `status` is what HTTP would say."""
 
-    def __init__(self, *, outbox: Outbox, state: SessionState) -> None:
+    def __init__(self, *, outbox: Outbox, state: SessionState, policies: PolicyCache) -> None:
         self._outbox = outbox
         self._state = state
+        self._policies = policies
         self._actions: dict[str, Callable[[EscalationCommandRequested], Awaitable[Outcome]]] = {
             "list_tickets": self._list_tickets,
             "get_ticket": self._get_ticket,
@@ -239,4 +240,5 @@ class EscalationCommands:
                     set_={"policy": stored, "updated_at": utcnow()},
                 )
             )
+        self._policies.forget(request.tenant_id)
         return 200, stored

@@ -15,7 +15,7 @@ from contracts import (
     utcnow,
 )
 from escalation.models import session_stats, tickets
-from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, load_policy
+from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, PolicyCache
 from escalation.rules import FRUSTRATION, Detectors, Streaks
 from escalation.summary import handoff_summary
 from escalation.tickets import assign, emit_everywhere, least_loaded_agent, open_ticket
@@ -59,10 +59,12 @@ class EscalationService:
         outbox: Outbox,
         state: SessionState,
         detectors: Detectors,
+        policies: PolicyCache,
         metrics: CollectorRegistry,
     ) -> None:
         self._outbox = outbox
         self._state = state
+        self._policies = policies
         self._detectors = detectors
         self._escalations = Counter(
             "support_escalations", "Escalating assessments by reason", ["reason"], registry=metrics
@@ -75,8 +77,7 @@ class EscalationService:
 
     async def assess(self, request: EscalationAssessRequested) -> EscalationAssessed:
         """Whether the turn goes to a human; opens (or finds) the ticket and assigns it."""
-        async with self._outbox.unit_of_work() as uow:
-            policy = await load_policy(uow.conn, request.tenant_id)
+        policy = await self._policies.get(request.tenant_id)
         # Read the text (the classifier embeds it) without holding a database connection.
         scores = await self._detectors.read_message(policy, request.text, request.embedding)
         async with self._outbox.unit_of_work() as uow:

@@ -21,4 +21,10 @@ class EscalationSettings(ServiceSettings):
         description="Load the embedding model that recognises requests for a person worded in "
         "ways no phrase foresees (else phrases only).",
     )
+    policy_refresh_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long an instance assesses with a tenant's policy before reading it "
+        "again (a change made through another instance applies within this time).",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

@@ -79,9 +79,10 @@ class FrameEmitter:
 class ThrottledFrames:
     """One producer's frames for one session, written and rung at most every `linger` seconds.
 
-    Frames wait in memory for at most `linger`; each flush appends them in one Redis call and
-    rings once, since the gateway reads every frame up to the rung `seq`. A final frame
-    flushes at once. Flushes are serialised, so frames keep their order.
+    Frames wait in memory for at most `linger`, the first one too (an answer ready within it
+    goes out in one write and one doorbell, typing frames included); each flush appends them
+    in one Redis call and rings once, since the gateway reads every frame up to the rung
+    `seq`. A final frame flushes at once. Flushes are serialised, so frames keep their order.
     """
 
     def __init__(
@@ -98,7 +99,7 @@ class ThrottledFrames:
         self._session_id = session_id
         self._fallback_route = fallback_route
         self._linger = linger
-        self._last_flush = float("-inf")
+        self._last_flush: float | None = None
         self._buffer: list[BaseModel] = []
         self._doorbell: Callable[[int], Event] | None = None
         self._lock = asyncio.Lock()
@@ -109,6 +110,8 @@ class ThrottledFrames:
         self._buffer.append(frame)
         self._doorbell = doorbell
         loop = asyncio.get_running_loop()
+        if self._last_flush is None:
+            self._last_flush = loop.time()
         if loop.time() - self._last_flush >= self._linger:
             await self.flush()
         elif self._timer is None:

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from support_core.degraded import RedisGuard
+from support_core.recent import Recent
 from support_core.redis import Keys
 
 MESSAGES, TICKET, TICKET_STATE, ACTIVITY = "messages", "ticket_id", "ticket_state", "last_activity"
+REMEMBERED_SESSIONS = 10_000
 # Add what was counted locally; if Redis came back empty (it lost its data), the count this
 # replica knew before the outage is the floor.
 RECONCILE = """
@@ -56,31 +58,31 @@ class SessionState:
         self._guard = guard
         self._ttl = ttl
         self._local: defaultdict[tuple[str, str], _Local] = defaultdict(_Local)
-        self._known: dict[tuple[str, str], Snapshot] = {}
+        self._known: Recent[tuple[str, str], Snapshot] = Recent(REMEMBERED_SESSIONS)
         self._reconcile = redis.register_script(RECONCILE)
         guard.on_recovery(self.reconcile)
 
     def _key(self, tenant_id: str, session_id: str) -> str:
         return self._keys.session(tenant_id, session_id, "state")
 
-    async def count_message(self, tenant_id: str, session_id: str) -> int:
-        """Count one more customer message; return the session's count."""
+    async def count_message(self, tenant_id: str, session_id: str) -> Snapshot:
+        """Count one more customer message; return the session's state with it counted."""
         key = self._key(tenant_id, session_id)
 
-        async def remote() -> int:
+        async def remote() -> Snapshot:
             pipe = self._redis.pipeline(transaction=True)
             pipe.hincrby(key, MESSAGES, 1)
             pipe.hset(key, ACTIVITY, str(time.time()))
             pipe.expire(key, self._ttl)
-            count, _, _ = await pipe.execute()
-            return int(count)
+            pipe.hgetall(key)
+            *_, raw = await pipe.execute()
+            return self._remember(tenant_id, session_id, raw)
 
-        def local() -> int:
+        def local() -> Snapshot:
             entry = self._local[(tenant_id, session_id)]
             entry.delta += 1
             entry.fields[ACTIVITY] = str(time.time())
-            known = self._known.get((tenant_id, session_id), Snapshot())
-            return known.message_count + entry.delta
+            return self._local_snapshot(tenant_id, session_id)
 
         return await self._guard.run(remote, local)
 
@@ -107,30 +109,35 @@ class SessionState:
         key = self._key(tenant_id, session_id)
 
         async def remote() -> Snapshot:
-            raw: dict[bytes, bytes] = await self._redis.hgetall(key)
-            snapshot = Snapshot(
-                message_count=int(raw.get(MESSAGES.encode(), b"0")),
-                ticket_id=raw.get(TICKET.encode(), b"").decode() or None,
-                ticket_state=raw.get(TICKET_STATE.encode(), b"").decode() or None,
-                last_activity=float(raw[ACTIVITY.encode()]) if ACTIVITY.encode() in raw else None,
-            )
-            self._known[(tenant_id, session_id)] = snapshot
-            return snapshot
+            return self._remember(tenant_id, session_id, await self._redis.hgetall(key))
 
         def local() -> Snapshot:
-            known = self._known.get((tenant_id, session_id), Snapshot())
-            entry = self._local.get((tenant_id, session_id), _Local())
-            fields = entry.fields
-            return Snapshot(
-                message_count=known.message_count + entry.delta,
-                ticket_id=fields.get(TICKET, known.ticket_id or "") or None,
-                ticket_state=fields.get(TICKET_STATE, known.ticket_state or "") or None,
-                last_activity=float(fields[ACTIVITY])
-                if ACTIVITY in fields
-                else known.last_activity,
-            )
+            return self._local_snapshot(tenant_id, session_id)
 
         return await self._guard.run(remote, local)
+
+    def _remember(self, tenant_id: str, session_id: str, raw: dict[bytes, bytes]) -> Snapshot:
+        """The state Redis holds, kept as the floor for counting during an outage."""
+        snapshot = Snapshot(
+            message_count=int(raw.get(MESSAGES.encode(), b"0")),
+            ticket_id=raw.get(TICKET.encode(), b"").decode() or None,
+            ticket_state=raw.get(TICKET_STATE.encode(), b"").decode() or None,
+            last_activity=float(raw[ACTIVITY.encode()]) if ACTIVITY.encode() in raw else None,
+        )
+        self._known[(tenant_id, session_id)] = snapshot
+        return snapshot
+
+    def _local_snapshot(self, tenant_id: str, session_id: str) -> Snapshot:
+        """The last state Redis gave, with what this replica counted and set since."""
+        known = self._known.get((tenant_id, session_id), Snapshot())
+        entry = self._local.get((tenant_id, session_id), _Local())
+        fields = entry.fields
+        return Snapshot(
+            message_count=known.message_count + entry.delta,
+            ticket_id=fields.get(TICKET, known.ticket_id or "") or None,
+            ticket_state=fields.get(TICKET_STATE, known.ticket_state or "") or None,
+            last_activity=float(fields[ACTIVITY]) if ACTIVITY in fields else known.last_activity,
+        )
 
     async def reconcile(self) -> None:
         """Push what was counted and set locally during the outage (called on recovery)."""

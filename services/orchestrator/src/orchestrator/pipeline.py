@@ -155,8 +155,8 @@ class TurnPipeline:
     async def load_state(self, context: TurnContext) -> None:
         """Count the message and read the session's shared state."""
         message = context.message
-        context.turn_index = await self._state.count_message(message.tenant_id, context.session_id)
-        context.state = await self._state.get(message.tenant_id, context.session_id)
+        context.state = await self._state.count_message(message.tenant_id, context.session_id)
+        context.turn_index = context.state.message_count
 
     async def embed_message(self, context: TurnContext) -> None:
         """The message's embedding for every tool (without it, each embeds the text itself)."""

@@ -122,9 +122,16 @@ class Outbox:
         if uow.written:
             await self._dispatch(uow.written)
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that need no snapshot of their own: each statement commits
+        by itself, which spares the BEGIN and COMMIT round trips."""
+        async with self._engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def seen(self, consumer: str, event_id: UUID) -> bool:
         """Whether `consumer` already committed its handling of `event_id`."""
-        async with self._engine.connect() as conn:
+        async with self.reading() as conn:
             found = await conn.execute(
                 sa.select(self._inbox.c.event_id).where(
                     self._inbox.c.consumer == consumer, self._inbox.c.event_id == event_id

@@ -9,7 +9,6 @@ memory (numbering on from the last `seq` it knew) and copies them into Redis on 
 a producer elsewhere gets `None` from `append` and delivers the frames to that gateway inline.
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from support_core.degraded import RedisGuard
+from support_core.recent import Recent
 from support_core.redis import Keys
 
 # ARGV: ttl, max length, floor (the last seq this process knew), holder (1/0), frames...
@@ -98,7 +98,7 @@ class SessionStream:
         self._append = redis.register_script(APPEND)
         self._restore = redis.register_script(RESTORE)
         self._holds_sockets = holds_sockets
-        self._last_seq: OrderedDict[str, int] = OrderedDict()
+        self._last_seq: Recent[str, int] = Recent(REMEMBERED_SESSIONS)
         self._held: dict[str, _Held] = {}
         if holds_sockets:
             guard.on_recovery(self.reconcile)
@@ -112,9 +112,6 @@ class SessionStream:
 
     def _remember(self, session_id: str, seq: int) -> None:
         self._last_seq[session_id] = max(seq, self._last_seq.get(session_id, 0))
-        self._last_seq.move_to_end(session_id)
-        if len(self._last_seq) > REMEMBERED_SESSIONS:
-            self._last_seq.popitem(last=False)
 
     async def append(self, tenant_id: str, session_id: str, *frames: BaseModel) -> Appended | None:
         """Give the frames the next `seq`s in order and store them; None if Redis is down and

@@ -9,11 +9,12 @@ here, polled otherwise) and records its own number when finished. A number that 
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 
 from redis.asyncio import Redis
 
 from support_core.degraded import RedisGuard
+from support_core.recent import Recent
 from support_core.redis import Keys
 
 MARK_DONE = """
@@ -35,7 +36,7 @@ class SessionSequencer:
         self._guard = guard
         self._ttl = ttl
         self._mark = redis.register_script(MARK_DONE)
-        self._local: OrderedDict[str, int] = OrderedDict()
+        self._local: Recent[str, int] = Recent(REMEMBERED_SESSIONS)
         self._changed: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     def _key(self, tenant_id: str, session_id: str) -> str:
@@ -67,9 +68,6 @@ class SessionSequencer:
     async def finish_turn(self, tenant_id: str, session_id: str, seq: int) -> None:
         """Record that the turn numbered `seq` is done."""
         self._local[session_id] = max(seq, self._local.get(session_id, 0))
-        self._local.move_to_end(session_id)
-        if len(self._local) > REMEMBERED_SESSIONS:
-            self._local.popitem(last=False)
         key = self._key(tenant_id, session_id)
         await self._guard.run(lambda: self._mark(keys=[key], args=[seq, self._ttl]), lambda: 0)
         event = self._changed.pop(session_id, None)

@@ -15,12 +15,15 @@ from tests.support.client import DEMO_KEY
 from tests.support.infra import RunInfra
 from tests.support.servers import SERVICES, ServiceProcess, start_service, wait_ready
 
+REPLICABLE = ("gateway", "orchestrator")
+
 
 @contextlib.asynccontextmanager
 async def isolated_stack(
-    services: tuple[str, ...] = SERVICES, **env: str
+    services: tuple[str, ...] = SERVICES, *, replicas: int = 1, **env: str
 ) -> AsyncIterator[tuple[RunInfra, dict[str, ServiceProcess]]]:
-    """Every service as its own process; everything is removed afterwards."""
+    """Every service as its own process, the gateway and the orchestrator `replicas` times
+    (`gateway-2`, …); everything is removed afterwards."""
     infra = RunInfra()
     await infra.create()
     log_dir = Path(mkdtemp(prefix="bench-logs-"))
@@ -28,7 +31,10 @@ async def isolated_stack(
     running: dict[str, ServiceProcess] = {}
     try:
         for name in services:
-            running[name] = start_service(name, infra.env(), log_dir, **env)
+            copies = replicas if name in REPLICABLE else 1
+            for n in range(1, copies + 1):
+                key = name if n == 1 else f"{name}-{n}"
+                running[key] = start_service(name, infra.env(), log_dir, **env)
         for process in running.values():
             await wait_ready(process.base_url, timeout=120)
         yield infra, running

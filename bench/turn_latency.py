@@ -5,6 +5,7 @@ floor from the same run.
     uv run python -m bench.turn_latency --kb ''         # the same without a knowledge base
     uv run python -m bench.turn_latency --gateway http://127.0.0.1:8000 --amqp amqp://...
     uv run python -m bench.turn_latency --cpu           # and CPU ms per turn of every process
+    uv run python -m bench.turn_latency --replicas 2    # two gateways and two orchestrators
 
 A turn is timed from sending `user_message` to receiving `answer_completed`. Its pipeline
 overhead is that time minus the retrieval tool call and the generation step, as the
@@ -116,12 +117,16 @@ async def session_worker(gateway: str, turns: int, measured: Turns, asked: Itera
 
 
 async def turns_at(
-    gateway: str, sessions: int, per_session: int, measured: Turns, asked: Iterator[str]
+    gateways: list[str], sessions: int, per_session: int, measured: Turns, asked: Iterator[str]
 ) -> Summary:
-    """Turn latency and throughput with `sessions` customers chatting at once."""
+    """Turn latency and throughput with `sessions` customers chatting at once, spread over the
+    gateway instances."""
     started = time.perf_counter()
     await asyncio.gather(
-        *(session_worker(gateway, per_session, measured, asked) for _ in range(sessions))
+        *(
+            session_worker(gateways[n % len(gateways)], per_session, measured, asked)
+            for n in range(sessions)
+        )
     )
     return summarise(
         f"turns, {sessions} concurrent sessions",
@@ -159,7 +164,7 @@ async def listen_to_turns(
 
 
 async def run(
-    gateway: str,
+    gateways: list[str],
     amqp: str,
     turns: int,
     asked: Iterator[str],
@@ -171,13 +176,13 @@ async def run(
     listener = await listen_to_turns(amqp, reports)
     results = []
     try:
-        await turns_at(gateway, 4, 5, Turns({}, reports), asked)
+        await turns_at(gateways, 4, 5, Turns({}, reports), asked)
         for level in levels:
             per_session = max(5, turns // level)
             measured = Turns({}, reports)
             if cpu:
                 cpu.mark()
-            summary = await turns_at(gateway, level, per_session, measured, asked)
+            summary = await turns_at(gateways, level, per_session, measured, asked)
             if cpu:
                 print(per_turn_row(f"{level} sessions", cpu.since(), summary.count), flush=True)
             await asyncio.sleep(1)  # the last turns' reports
@@ -224,22 +229,31 @@ async def main() -> None:
         action="store_true",
         help="print CPU ms per turn of each service, RabbitMQ, PostgreSQL and Redis (/proc)",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gateway and orchestrator processes each in the stack it starts",
+    )
     args = parser.parse_args()
     if args.cpu and args.gateway:
         parser.error("--cpu measures the processes of a stack it starts: leave out --gateway")
     if args.gateway:
         asked = itertools.cycle(questions(Path(args.asked_about) if args.asked_about else None))
-        results = await run(args.gateway, args.amqp, args.turns, asked, args.levels)
+        results = await run([args.gateway], args.amqp, args.turns, asked, args.levels)
     else:
         # One customer sends hundreds of messages a minute here: lift the per-session limit.
-        async with isolated_stack(GATEWAY_MESSAGE_RATE="100000/minute") as (infra, services):
-            gateway = services["gateway"].base_url
+        async with isolated_stack(replicas=args.replicas, GATEWAY_MESSAGE_RATE="100000/minute") as (
+            infra,
+            services,
+        ):
+            gateways = [p.base_url for p in services.values() if p.name == "gateway"]
             if args.kb:
-                await ingest(gateway, Path(args.kb))
+                await ingest(gateways[0], Path(args.kb))
             asked = itertools.cycle(questions(Path(args.kb) if args.kb else None))
             pids = {name: process.process.pid for name, process in services.items()}
             cpu = CpuMeter.of(pids) if args.cpu else None
-            results = await run(gateway, infra.rabbitmq_url, args.turns, asked, args.levels, cpu)
+            results = await run(gateways, infra.rabbitmq_url, args.turns, asked, args.levels, cpu)
     for summary in results:
         print(summary.row())
 

@@ -47,16 +47,18 @@ class ChaosStack:
                 env[key] = env[key].replace(f"127.0.0.1:{port}", proxied)
         return env | CHAOS_ENV | {"QDRANT_PATH": str(self.log_dir / "qdrant")} | self.extra_env
 
-    def start(self, name: str, port: int | None = None) -> ServiceProcess:
-        """Start one service."""
-        self.services[name] = start_service(name, self.env(), self.log_dir, port=port)
-        return self.services[name]
+    def start(
+        self, name: str, port: int | None = None, *, key: str | None = None
+    ) -> ServiceProcess:
+        """Start one service, known as `key` (another replica of it needs a key of its own)."""
+        self.services[key or name] = start_service(name, self.env(), self.log_dir, port=port)
+        return self.services[key or name]
 
-    async def restart(self, name: str) -> None:
+    async def restart(self, key: str) -> None:
         """Start a stopped (or killed) service again on its port and wait until it is ready."""
-        old = self.services[name]
+        old = self.services[key]
         await asyncio.to_thread(old.kill)
-        await wait_ready(self.start(name, old.port).base_url, timeout=120)
+        await wait_ready(self.start(old.name, old.port, key=key).base_url, timeout=120)
 
     def logs(self) -> str:
         """Everything the services wrote."""

@@ -255,11 +255,12 @@ class TurnPipeline:
             self._metrics.withheld.inc(guard.withheld)
             log.warning("withheld %d answer sentences quoting staff-only text", guard.withheld)
         answer = "".join(text)
-        cited = customer_facing(draft.sources)
-        sources = [source.model_copy(update={"text": None}) for source in cited]
+        # Snippets, not whole passages, go to the customer and into `turn.completed`: every
+        # consumer of the turn would otherwise carry and store the cited passages again.
+        sources = [s.model_copy(update={"text": None}) for s in customer_facing(draft.sources)]
         context.answer = Answer(
             text=answer,
-            sources=cited,
+            sources=sources,
             generator=generator_name,
             escalated=escalated,
             ticket_id=assessment.ticket_id if assessment and escalated else None,

@@ -204,11 +204,14 @@ class Searcher:
             max_windows=tuning.max_windows,
         )
         dense = await self._query_vector(windows, embedding) if mode != "lexical" else None
-        ranked, dense_hits = await self._rank(scope, query, dense, profile, tuning.candidates)
-        query_terms = set(self._lexical.query(query).indices)
+        lexical = self._lexical.query(query)
+        ranked, dense_hits = await self._rank(
+            scope, query, dense, lexical, profile, tuning.candidates
+        )
+        query_terms = frozenset(lexical.indices)
 
         def relevance(sentence: str) -> float:
-            return len(query_terms.intersection(self._lexical.query(sentence).indices))
+            return len(query_terms & self._lexical.terms(sentence))
 
         def source(hit: Hit, score: float) -> Source:
             return Source(
@@ -253,12 +256,13 @@ class Searcher:
         scope: Query,
         text: str,
         dense: np.ndarray | None,
+        lexical: models.SparseVector,
         profile: TenantProfile,
         candidates: int,
     ) -> tuple[Ranked, list[Hit]]:
-        """Fused, title-aware document scores for one text, and its dense hits."""
+        """Fused, title-aware document scores for one text (its dense and lexical queries
+        given), and its dense hits."""
         tuning = self.tuning
-        lexical = self._lexical.query(text)
         rankings = await self._ranker.rank(
             tenant_id=scope.tenant_id,
             session_id=scope.session_id,
@@ -312,7 +316,14 @@ class Searcher:
         )
         found = []
         for text, vector in zip(texts, vectors, strict=True):
-            own, hits = await self._rank(scope, text, vector, profile, tuning.request_candidates)
+            own, hits = await self._rank(
+                scope,
+                text,
+                vector,
+                self._lexical.query(text),
+                profile,
+                tuning.request_candidates,
+            )
             documents = [d for d in own.order() if wanted(own, d)][: tuning.per_request]
             for document in documents:
                 ranked.chunks.setdefault(document, own.chunks[document])

@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.chaos.books import count
 from tests.chaos.customers import customers, drive
-from tests.chaos.stack import chaos_stack
+from tests.chaos.stack import ChaosStack, chaos_stack
+from tests.support.infra import wait_until
 from tests.support.servers import ServiceProcess, wait_ready
 
 pytestmark = pytest.mark.chaos
@@ -31,6 +32,12 @@ async def turns_run(process: ServiceProcess) -> float:
     )
 
 
+async def both_took_turns(stack: ChaosStack) -> list[float] | None:
+    """Each orchestrator's turns so far, once both have finished some."""
+    shares = [await turns_run(stack.services[key]) for key in ("orchestrator", "orchestrator-2")]
+    return shares if all(shares) else None
+
+
 async def test_two_gateways_and_two_orchestrators_answer_every_message_once(
     tmp_path: Path,
 ) -> None:
@@ -41,10 +48,7 @@ async def test_two_gateways_and_two_orchestrators_answer_every_message_once(
             second["gateway"].base_url, 3, "r2"
         )
         load = asyncio.ensure_future(drive(crowd, 14))
-        await asyncio.sleep(7)
-        shares = [
-            await turns_run(stack.services[key]) for key in ("orchestrator", "orchestrator-2")
-        ]
+        shares = await wait_until(lambda: both_took_turns(stack), timeout=30, interval=0.5)
         await asyncio.to_thread(second["orchestrator"].kill)
         await load
         survivor = await turns_run(stack.services["orchestrator"])

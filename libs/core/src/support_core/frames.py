@@ -99,7 +99,7 @@ class ThrottledFrames:
         self._session_id = session_id
         self._fallback_route = fallback_route
         self._linger = linger
-        self._last_flush: float | None = None
+        self._last_flush = asyncio.get_running_loop().time()  # the first frame lingers too
         self._buffer: list[BaseModel] = []
         self._doorbell: Callable[[int], Event] | None = None
         self._lock = asyncio.Lock()
@@ -110,8 +110,6 @@ class ThrottledFrames:
         self._buffer.append(frame)
         self._doorbell = doorbell
         loop = asyncio.get_running_loop()
-        if self._last_flush is None:
-            self._last_flush = loop.time()
         if loop.time() - self._last_flush >= self._linger:
             await self.flush()
         elif self._timer is None:

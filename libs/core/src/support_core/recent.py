@@ -5,13 +5,14 @@ from typing import TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+REMEMBERED_SESSIONS = 10_000
 
 
 class Recent(OrderedDict[K, V]):
     """Per-session floors remembered for the sessions that are active, not for every session
     a long-running replica has ever seen: past `limit` keys the least recently written goes."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int = REMEMBERED_SESSIONS) -> None:
         super().__init__()
         self._limit = limit
 

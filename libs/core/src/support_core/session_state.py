@@ -15,7 +15,6 @@ from support_core.recent import Recent
 from support_core.redis import Keys
 
 MESSAGES, TICKET, TICKET_STATE, ACTIVITY = "messages", "ticket_id", "ticket_state", "last_activity"
-REMEMBERED_SESSIONS = 10_000
 # Add what was counted locally; if Redis came back empty (it lost its data), the count this
 # replica knew before the outage is the floor.
 RECONCILE = """
@@ -58,7 +57,7 @@ class SessionState:
         self._guard = guard
         self._ttl = ttl
         self._local: defaultdict[tuple[str, str], _Local] = defaultdict(_Local)
-        self._known: Recent[tuple[str, str], Snapshot] = Recent(REMEMBERED_SESSIONS)
+        self._known: Recent[tuple[str, str], Snapshot] = Recent()
         self._reconcile = redis.register_script(RECONCILE)
         guard.on_recovery(self.reconcile)
 

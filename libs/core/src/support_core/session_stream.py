@@ -52,7 +52,6 @@ redis.call('EXPIRE', KEYS[2], ARGV[1])
 return last
 """
 Frame = dict[str, Any]
-REMEMBERED_SESSIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class SessionStream:
         self._append = redis.register_script(APPEND)
         self._restore = redis.register_script(RESTORE)
         self._holds_sockets = holds_sockets
-        self._last_seq: Recent[str, int] = Recent(REMEMBERED_SESSIONS)
+        self._last_seq: Recent[str, int] = Recent()
         self._held: dict[str, _Held] = {}
         if holds_sockets:
             guard.on_recovery(self.reconcile)

@@ -15,7 +15,6 @@ from support_core.redis import Keys
 # A gateway publishes a claimed message within milliseconds; a claim still unpublished after
 # this long belongs to a gateway that died (or is blocked) between taking and publishing it.
 PUBLISH_GRACE_SECONDS = 2.0
-REMEMBERED_SESSIONS = 10_000
 TAKE_OVER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
@@ -56,7 +55,7 @@ class SessionStore:
         self._keys = keys
         self._guard = guard
         self._ttl = ttl_seconds
-        self._local_seq: Recent[str, int] = Recent(REMEMBERED_SESSIONS)
+        self._local_seq: Recent[str, int] = Recent()
         self._take_over = redis.register_script(TAKE_OVER)
 
     async def create(self, tenant_id: str, customer_id: str | None) -> ChatSession:

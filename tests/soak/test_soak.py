@@ -1,12 +1,15 @@
 """Soak: customers arrive at a fixed rate for SOAK_MINUTES (3 by default; `task soak` runs 30).
 Every minute it prints each service's memory and open file descriptors (its sockets among
 them), the messages waiting in the broker and the minute's p90 and p99 turn times; after the
-first (warm-up) minute, memory, queues and p90 stay within 10 % of the second minute's figures.
+first (warm-up) minute, memory and queues stay within 10 % of the second minute's figures, and
+the later half of the minutes' median p90 within 10 % of the earlier half's.
 
-Two figures get room for what is not a leak on a shared 2-core machine. A pause of a second or
-two (the host, a database checkpoint) moves one minute's p99 by seconds but its p90 little, so
-p90 is the latency judged. The database and Redis connection pools may fill up to their bounds
-during such a pause, so descriptors may grow by up to POOLS once; a leak grows past that.
+Latency gets room for what is not a drift on a shared 2-core machine. A pause of a second or
+two (the host, a database checkpoint) moves one minute's p99 by seconds but its p90 less, so
+p90 is the latency judged; and a minute's p90 still swings by a third from one minute to the
+next there (docs/reliability.md), so it is the halves' medians that are compared. The database
+and Redis connection pools may fill up to their bounds during such a pause, so descriptors may
+grow by up to POOLS once; a leak grows past that.
 
 The services reach RabbitMQ, PostgreSQL and Redis directly, not through the chaos suite's TCP
 proxies: those run in the test's own event loop, which after the rest of the suite carried
@@ -152,5 +155,8 @@ async def test_memory_connections_queues_and_latency_stay_flat(stack: ChaosStack
         for name, count in minute.fds.items():
             assert count <= baseline.fds[name] * (1 + TOLERANCE) + POOLS, (name, baseline, minute)
         assert minute.queued <= max(baseline.queued * (1 + TOLERANCE), RATE), minute
-        assert minute.p90_ms <= baseline.p90_ms * (1 + TOLERANCE) + 20, (baseline, minute)
         assert minute.turns >= statistics.mean([baseline.turns, minute.turns]) * 0.9
+    judged = minutes[1:]
+    earlier = statistics.median(m.p90_ms for m in judged[: max(len(judged) // 2, 1)])
+    latest = statistics.median(m.p90_ms for m in judged[len(judged) // 2 :])
+    assert latest <= earlier * (1 + TOLERANCE) + 20, (earlier, latest, judged)

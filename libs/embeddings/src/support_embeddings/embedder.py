@@ -1,6 +1,7 @@
 """Dense embeddings with fastembed, off the event loop, with concurrent requests batched."""
 
 import asyncio
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,6 +13,12 @@ from tokenizers import Tokenizer
 from contracts import Embedding
 from support_embeddings.model_dir import BUNDLED_DIMENSION, BUNDLED_MODEL, assemble_model_dir
 from support_embeddings.settings import EmbeddingSettings
+
+# A batch is padded to its longest text, so a text joins a batch only if it is at most this much
+# longer than the batch's shortest (plus a few word pieces): one 256-token message batched with
+# seven 128-token windows made the windows cost twice as much.
+PADDING_SLACK = 1.25
+PADDING_ALLOWANCE = 8
 
 
 class ModelUnavailable(RuntimeError):
@@ -72,13 +79,32 @@ class Embedder:
         return tokenizer
 
     def embed_sync(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed in the calling thread, in batches (for ingestion workers and tools)."""
-        if not texts:
-            return np.zeros((0, self.info.dimension), dtype=np.float32)
-        return np.asarray(
-            list(self._model.embed(list(texts), batch_size=self._settings.batch_size)),
-            dtype=np.float32,
-        )
+        """Embed in the calling thread, in batches of similar length (for ingestion workers and
+        tools)."""
+        vectors = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
+        for batch in self._similar_lengths(texts):
+            embedded = self._model.embed([texts[i] for i in batch], batch_size=len(batch))
+            vectors[batch] = np.asarray(list(embedded), dtype=np.float32)
+        return vectors
+
+    def _similar_lengths(self, texts: Sequence[str]) -> list[list[int]]:
+        """Positions of `texts` in batches of at most `batch_size`, shortest first, each text
+        within the padding slack of its batch's shortest (lengths as the model truncates them)."""
+        limit = (self.tokenizer.truncation or {}).get("max_length", sys.maxsize)
+        encoded = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        lengths = [min(len(e.ids), limit) for e in encoded]
+        batches: list[list[int]] = []
+        for position in sorted(range(len(texts)), key=lengths.__getitem__):
+            batch = batches[-1] if batches else []
+            if (
+                not batch
+                or len(batch) == self._settings.batch_size
+                or lengths[position] > lengths[batch[0]] * PADDING_SLACK + PADDING_ALLOWANCE
+            ):
+                batches.append([position])
+            else:
+                batch.append(position)
+        return batches
 
     async def embed_many(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a batch of documents on the worker thread."""

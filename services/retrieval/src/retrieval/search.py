@@ -56,7 +56,7 @@ class SearchTuning:
 def query_windows(
     query: str, count: Callable[[str], int], *, window_tokens: int, max_windows: int
 ) -> list[str]:
-    """The query itself, plus consecutive sentence windows when it is long."""
+    """The query itself, or its consecutive sentence windows when it is long."""
     if count(query) <= window_tokens:
         return [query]
     windows: list[str] = []
@@ -73,7 +73,7 @@ def query_windows(
         size += tokens
     if current:
         windows.append(" ".join(current))
-    return [query, *windows[:max_windows]]
+    return windows[:max_windows]
 
 
 def snippet(text: str, limit: int, relevance: Callable[[str], float] | None = None) -> str:

@@ -123,6 +123,26 @@ def test_each_request_gets_its_part_in_order_and_an_uncovered_one_says_so() -> N
     assert cited == [CARDS, GOLD] and offers_human
 
 
+def test_an_uncovered_request_is_quoted_by_its_question_without_markdown_or_context() -> None:
+    uncovered = (
+        "**My situation:** I visit with my dog.\n\n## Branches\n\n- Are dogs allowed inside?"
+    )
+    requests = [
+        Request(uncovered, [GOLD], 0.2),
+        Request("What is the annual fee of the Gold Rewards Card?", [GOLD], 0.7),
+    ]
+    given = GenerationInput(
+        question=" ".join(r.text for r in requests),
+        sources=[GOLD],
+        confidence=0.7,
+        requests=requests,
+    )
+    text, _, _ = GENERATOR.compose(given)
+    assert text.split("\n\n")[0] == (
+        "I couldn't find anything about “Are dogs allowed inside” in our help center."
+    )
+
+
 def test_an_empty_knowledge_base_says_it_does_not_know_and_offers_a_human() -> None:
     text, cited, offers_human = GENERATOR.compose(
         GenerationInput(question="How do I report a lost card?", sources=[], confidence=None)

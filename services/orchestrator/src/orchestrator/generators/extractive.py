@@ -30,9 +30,16 @@ from orchestrator.generators.base import (
     Request,
     pieces_of,
 )
-from orchestrator.generators.statements import Statement, statements
+from orchestrator.generators.statements import (
+    HEADING,
+    LIST_MARK,
+    Statement,
+    plain,
+    statements,
+)
 
 WORD = re.compile(r"[A-Za-z0-9]+")
+QUOTE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 STOP = frozenset(
     """a an and are as at be but by can could do does for from have how i if in is it me my of
     on or our please should so that the their them then there these they this to was we what when
@@ -71,9 +78,13 @@ def subject_of(title: str) -> str | None:
     return head.strip() if colon and head.strip() else None
 
 
-def shortened(text: str, limit: int = 80) -> str:
-    """A request as it can be quoted back."""
-    text = " ".join(text.split()).rstrip("?.! ")
+def quoted(request: str, limit: int = 80) -> str:
+    """What a request asks, as it can be quoted back: its first question (or, asking none, its
+    first sentence), without Markdown; the context the customer gave before it is left out."""
+    lines = [line for line in QUOTE_BREAK.split(request) if not HEADING.match(line)]
+    sentences = [s for s in (plain(LIST_MARK.sub("", line)) for line in lines) if s]
+    text = next((s for s in sentences if s.endswith("?")), sentences[0] if sentences else "")
+    text = text.rstrip("?.! ")
     return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
 
 
@@ -124,7 +135,7 @@ class ExtractiveGenerator:
         for request in requests:
             chosen = self._choose(request, candidates[id(request)], weights, used)
             if not chosen:
-                parts.append(NOT_FOUND.format(request=shortened(request.text)))
+                parts.append(NOT_FOUND.format(request=quoted(request.text)))
                 continue
             answered += 1
             compared = len(request.names) >= 2

@@ -8,7 +8,9 @@ Builds the knowledge base's points with the retrieval service's own chunking and
 uses, and searches every dev query with the service's `Searcher`: all audiences (as the admin
 search API and `support eval run` do) and customer-facing only (as a customer's turn does,
 against the customer-facing required documents), on all tasks and on the odd and even halves.
-The whole platform's figures, through a session and the WebSocket, come from
+Then it composes each answer with the extractive generator from a customer's search, as a turn
+does, and reports how many of the customer-facing required documents it cites (the tasks that
+expect no human). The whole platform's figures, through a session and the WebSocket, come from
 `support eval run` (docs/retrieval.md).
 """
 
@@ -23,6 +25,11 @@ from typing import Any
 
 from qdrant_client import models
 
+from contracts import RetrievalCompleted
+from orchestrator.context import customer_facing, requests_of, staff_only
+from orchestrator.generators.base import GenerationInput
+from orchestrator.generators.extractive import ExtractiveGenerator
+from orchestrator.settings import OrchestratorSettings
 from retrieval.ingest import PointBuilder, SourceDocument
 from retrieval.lexical import LexicalEncoder
 from retrieval.ranking import MemoryRanker
@@ -92,6 +99,48 @@ async def recall(
     return found
 
 
+async def citations(
+    searcher: Searcher, tasks: list[dict[str, Any]], audience: dict[str, str]
+) -> list[tuple[float, int] | None]:
+    """Each extractive answer's cited recall and documents cited (None for a task that expects a
+    human or wants no customer-facing document)."""
+    settings = OrchestratorSettings()
+    generator = ExtractiveGenerator(min_confidence=settings.min_confidence)
+    found: list[tuple[float, int] | None] = []
+    for task in tasks:
+        required = {d for d in task["required_documents"] if audience[d] == "customer"}
+        if task.get("expects_human_transfer") or not required:
+            found.append(None)
+            continue
+        result = await searcher.search(
+            tenant_id=TENANT,
+            session_id=None,
+            query=task["query"],
+            top_k=settings.top_k,
+            audiences=CUSTOMER,
+            guidance_top_k=settings.guidance_top_k,
+        )
+        reply = RetrievalCompleted(
+            tenant_id=TENANT,
+            chunks=result.sources,
+            confidence=result.confidence,
+            guidance=result.guidance,
+            requests=result.requests,
+        )
+        _, cited, _ = generator.compose(
+            GenerationInput(
+                question=task["query"],
+                sources=customer_facing(reply.chunks),
+                guidance=staff_only(reply),
+                requests=requests_of(reply),
+                confidence=reply.confidence,
+            )
+        )
+        documents = {source.document_id for source in cited}
+        found.append((len(documents & required) / len(required), len(documents)))
+    return found
+
+
 def row(label: str, per_task: list[dict[int, float] | None]) -> str:
     """Mean recall@k of some tasks."""
     scored = [t for t in per_task if t is not None]
@@ -121,6 +170,13 @@ async def main() -> None:
         per_task = await recall(searcher, tasks, audience, customer_only=customer_only)
         for half, part in (("all", per_task), ("odd", per_task[0::2]), ("even", per_task[1::2])):
             print(row(f"{kind}, {half} tasks", part))
+    answers = await citations(searcher, tasks, audience)
+    for half, part in (("all", answers), ("odd", answers[0::2]), ("even", answers[1::2])):
+        scored = [a for a in part if a is not None]
+        print(
+            f"{f'answers, {half} tasks':<34} cited recall {statistics.mean(a[0] for a in scored):.3f}"
+            f"  documents cited {statistics.mean(a[1] for a in scored):.1f}"
+        )
     embedder.close()
 
 

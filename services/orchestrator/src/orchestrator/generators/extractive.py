@@ -6,11 +6,12 @@ how much of the request they cover: its terms (stemmed, stop words and numbers r
 weighted by how rare it is among the candidate statements) found in the statement or its
 passage's title, with a small preference for better ranked passages and earlier statements. A
 request gets its best statement (and the next one of the same passage when that answers too),
-plus the best of another passage that covers nearly as much; a request that names a product is
-answered from that product's passages, not its variants'; one that names several ("the Silver
-card compared to the Bronze one") gets a statement about each. A request the knowledge base
-does not cover (its best passage is not similar enough, or no statement shares enough of its
-terms) gets an honest "I couldn't find that", while the other requests are still answered.
+plus the best of up to two other passages that each cover at least 70 % as much (measured with
+`support eval run`: docs/retrieval.md); a request that names a product is answered from that
+product's passages, not its variants'; one that names several ("the Silver card compared to the
+Bronze one") gets a statement about each. A request the knowledge base does not cover (its best
+passage is not similar enough, or no statement shares enough of its terms) gets an honest
+"I couldn't find that", while the other requests are still answered.
 """
 
 import math
@@ -100,8 +101,8 @@ class ExtractiveGenerator:
         max_sources: int = 4,
         max_requests: int = 6,
         min_terms: int = 2,
-        sources_per_request: int = 2,
-        second_source_share: float = 0.6,
+        sources_per_request: int = 3,
+        second_source_share: float = 0.7,
     ) -> None:
         self._min_confidence = min_confidence
         self._max_sources = max_sources

@@ -173,10 +173,10 @@ async def main() -> None:
     answers = await citations(searcher, tasks, audience)
     for half, part in (("all", answers), ("odd", answers[0::2]), ("even", answers[1::2])):
         scored = [a for a in part if a is not None]
-        print(
-            f"{f'answers, {half} tasks':<34} cited recall {statistics.mean(a[0] for a in scored):.3f}"
-            f"  documents cited {statistics.mean(a[1] for a in scored):.1f}"
-        )
+        recall_mean = statistics.mean(a[0] for a in scored)
+        cited_mean = statistics.mean(a[1] for a in scored)
+        label = f"answers, {half} tasks"
+        print(f"{label:<34} cited recall {recall_mean:.3f}  documents cited {cited_mean:.1f}")
     embedder.close()
 
 

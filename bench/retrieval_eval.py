@@ -71,6 +71,11 @@ def build_points(
     return points
 
 
+def task_query(task: dict[str, Any]) -> dict[str, Any]:
+    """A task's message as a search of the eval tenant's knowledge base."""
+    return {"tenant_id": TENANT, "session_id": None, "query": task["query"]}
+
+
 async def recall(
     searcher: Searcher,
     tasks: list[dict[str, Any]],
@@ -88,11 +93,7 @@ async def recall(
             found.append(None)
             continue
         result = await searcher.search(
-            tenant_id=TENANT,
-            session_id=None,
-            query=task["query"],
-            top_k=max(KS),
-            audiences=CUSTOMER if customer_only else None,
+            **task_query(task), top_k=max(KS), audiences=CUSTOMER if customer_only else None
         )
         ranked = list(dict.fromkeys(source.document_id for source in result.sources))
         found.append({k: len(required & set(ranked[:k])) / len(required) for k in KS})
@@ -113,9 +114,7 @@ async def citations(
             found.append(None)
             continue
         result = await searcher.search(
-            tenant_id=TENANT,
-            session_id=None,
-            query=task["query"],
+            **task_query(task),
             top_k=settings.top_k,
             audiences=CUSTOMER,
             guidance_top_k=settings.guidance_top_k,

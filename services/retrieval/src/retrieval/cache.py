@@ -32,39 +32,39 @@ class ResultCache:
     def _generation_key(self, tenant_id: str) -> str:
         return self._keys.tenant(tenant_id, "retrieval:generation")
 
-    async def _key(self, tenant_id: str, request: dict[str, object]) -> str:
-        generation = int(await self._redis.get(self._generation_key(tenant_id)) or 0)
-        digest = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        return self._keys.tenant(tenant_id, f"retrieval:cache:{generation}:{digest}")
-
-    async def get(self, tenant_id: str, request: dict[str, object]) -> SearchResult | None:
-        """Cached results for an identical request, if any."""
+    async def key(self, tenant_id: str, request: dict[str, object]) -> str | None:
+        """The request's key in the tenant's current generation, taken before the search (None
+        while the cache is off or Redis is unreachable)."""
         if self._ttl == 0:
             return None
 
+        async def remote() -> str:
+            generation = int(await self._redis.get(self._generation_key(tenant_id)) or 0)
+            digest = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            return self._keys.tenant(tenant_id, f"retrieval:cache:{generation}:{digest}")
+
+        return await self._guard.run(remote, lambda: None)
+
+    async def get(self, key: str | None) -> SearchResult | None:
+        """Cached results under `key`, if any."""
+        if key is None:
+            return None
+
         async def remote() -> bytes | None:
-            cached: bytes | None = await self._redis.get(await self._key(tenant_id, request))
+            cached: bytes | None = await self._redis.get(key)
             return cached
 
         cached = await self._guard.run(remote, lambda: None)
         return _cached.validate_json(cached) if cached else None
 
-    async def put(
-        self,
-        tenant_id: str,
-        request: dict[str, object],
-        result: SearchResult,
-    ) -> None:
-        """Remember results until the tenant's knowledge base changes (or the TTL passes)."""
-        if self._ttl == 0:
+    async def put(self, key: str | None, result: SearchResult) -> None:
+        """Remember results under the key taken before the search: if the knowledge base
+        changed during it, they land in the older generation, which is never read again."""
+        if key is None:
             return
 
         async def remote() -> None:
-            await self._redis.set(
-                await self._key(tenant_id, request),
-                _cached.dump_json(result),
-                ex=self._ttl,
-            )
+            await self._redis.set(key, _cached.dump_json(result), ex=self._ttl)
 
         await self._guard.run(remote, lambda: None)
 

@@ -86,7 +86,7 @@ class KnowledgeBase:
 
     async def search(self, request: RetrievalRequested) -> RetrievalCompleted:
         """Ranked passages for the request; a broken index answers at once with the reason."""
-        key = {
+        fields = {
             "query": request.query,
             "top_k": request.top_k,
             "mode": request.mode,
@@ -96,7 +96,8 @@ class KnowledgeBase:
             "guidance_top_k": request.guidance_top_k,
         }
         started = time.perf_counter()
-        cached = await self._cache.get(request.tenant_id, key)
+        key = await self._cache.key(request.tenant_id, fields)
+        cached = await self._cache.get(key)
         if cached is not None:
             self._searches.labels(outcome="cached").inc()
             self._search_seconds.observe(time.perf_counter() - started)
@@ -125,7 +126,7 @@ class KnowledgeBase:
             return request.follow(RetrievalCompleted, error=f"knowledge base unavailable: {exc}")
         self._searches.labels(outcome="hit" if result.sources else "miss").inc()
         self._search_seconds.observe(time.perf_counter() - started)
-        await self._cache.put(request.tenant_id, key, result)
+        await self._cache.put(key, result)
         return request.follow(
             RetrievalCompleted,
             chunks=result.sources,

@@ -7,7 +7,10 @@ API (every audience) for search recall. Lines of the input (JSONL) carry `questi
 `expects_human_transfer`) and `must_not_contain`.
 
 Cited recall is the share of a question's customer-facing expected documents its answer cites,
-over the questions the assistant answered itself (a hand-off answers with the hand-off).
+over the questions the assistant answered itself (a hand-off answers with the hand-off). A turn
+that went on without a dependency (a search or memory recall that timed out) is counted apart,
+from the turn's audit record: its answer says more about the platform's load than about the
+knowledge base.
 """
 
 import asyncio
@@ -24,6 +27,7 @@ import websockets
 
 RECALL_AT = 10
 TURN_TIMEOUT_SECONDS = 60.0
+AUDIT_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Outcome:
     internal_cited: list[str] = field(default_factory=list)
     forbidden_found: list[str] = field(default_factory=list)
     expects_human: bool | None = None
+    degraded: list[str] | None = None
     error: str | None = None
 
     @property
@@ -129,7 +134,8 @@ class Evaluator:
         outcome = Outcome(case.case_id, case.question, expects_human=case.expects_human)
         try:
             outcome.searched = await self._search(case.question)
-            await self._chat(case.question, outcome)
+            session_id = await self._chat(case.question, outcome)
+            outcome.degraded = await self._degraded(session_id)
         except (httpx.HTTPError, OSError, websockets.WebSocketException, TimeoutError) as exc:
             outcome.error = f"{type(exc).__name__}: {exc}"
             return outcome
@@ -148,7 +154,8 @@ class Evaluator:
         response.raise_for_status()
         return distinct([hit["document_id"] for hit in response.json()["results"]])[:RECALL_AT]
 
-    async def _chat(self, question: str, outcome: Outcome) -> None:
+    async def _chat(self, question: str, outcome: Outcome) -> str:
+        """Ask as a new customer; the session's id."""
         opened = await self._client.post(
             "/v1/sessions", json={"customer_id": f"eval-{uuid.uuid4()}"}
         )
@@ -179,7 +186,21 @@ class Evaluator:
                     outcome.answer = frame["text"]
                     outcome.cited = distinct([s["document_id"] for s in frame["sources"]])
                     outcome.escalated = bool(frame["escalated"])
-                    return
+                    return str(session["session_id"])
+
+    async def _degraded(self, session_id: str) -> list[str] | None:
+        """The dependencies the session's turn went on without, from its audited
+        `turn.completed` (None if the audit trail did not record it in time)."""
+        deadline = time.perf_counter() + AUDIT_WAIT_SECONDS
+        while time.perf_counter() < deadline:
+            response = await self._client.get(f"/v1/audit/sessions/{session_id}/records")
+            if response.status_code != 404:
+                response.raise_for_status()
+                for record in response.json()["records"]:
+                    if record["event_type"] == "turn.completed":
+                        return list(record["payload"].get("degraded") or [])
+            await asyncio.sleep(0.2)
+        return None
 
 
 async def _receive(socket: Any, timeout: float) -> str:
@@ -210,6 +231,7 @@ def totals(outcomes: list[Outcome]) -> dict[str, Any]:
     return {
         "questions": len(outcomes),
         "errors": len(outcomes) - len(done),
+        "degraded_turns": sum(bool(o.degraded) for o in done),
         f"search_recall_at_{RECALL_AT}": _mean([o.search_recall for o in done]),
         "cited_recall_customer_facing": _mean([o.cited_recall for o in done if not o.escalated]),
         "handoff_precision": round(tp / (tp + fp), 3) if tp + fp else None,
@@ -234,8 +256,9 @@ def write_reports(outcomes: list[Outcome], figures: dict[str, Any], base: Path) 
     lines += [f"| {name} | {value} |" for name, value in figures.items()]
     lines += [
         "",
-        "| id | search recall | cited recall | hand-off (expected) | cited | ms | answer |",
-        "|---|---|---|---|---|---|---|",
+        "| id | search recall | cited recall | hand-off (expected) | cited | ms | degraded "
+        "| answer |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         answer = (o.error or o.answer).replace("\n", " ").replace("|", "\\|")
@@ -243,7 +266,8 @@ def write_reports(outcomes: list[Outcome], figures: dict[str, Any], base: Path) 
         lines.append(
             f"| {o.case_id} | {_cell(o.search_recall)} | {_cell(o.cited_recall)} | "
             f"{'yes' if o.escalated else 'no'} ({expected}) | {len(o.cited)} | "
-            f"{round(o.seconds * 1000) if o.seconds else ''} | {answer[:300]} |"
+            f"{round(o.seconds * 1000) if o.seconds else ''} | {', '.join(o.degraded or [])} | "
+            f"{answer[:300]} |"
         )
     markdown_path.write_text("\n".join(lines) + "\n")
     return [markdown_path, json_path]

@@ -60,7 +60,7 @@ class PolicyCache:
         held = self._held.get(tenant_id)
         if held is not None and time.monotonic() - held[0] < self._refresh:
             return held[1]
-        async with self._outbox.reading() as conn:
+        async with self._outbox.autocommit() as conn:
             policy = await load_policy(conn, tenant_id)
         self._held[tenant_id] = (time.monotonic(), policy)
         return policy

@@ -19,7 +19,7 @@ from escalation.policy import DEFAULT_PRIORITIES, EscalationPolicy, PolicyCache
 from escalation.rules import FRUSTRATION, Detectors, Streaks
 from escalation.summary import handoff_summary
 from escalation.tickets import assign, emit_everywhere, least_loaded_agent, open_ticket
-from support_core.messaging.outbox import Outbox, UnitOfWork
+from support_core.messaging.outbox import Outbox
 from support_core.session_state import SessionState
 
 SUMMARIES = "escalation.summaries"
@@ -80,16 +80,16 @@ class EscalationService:
         policy = await self._policies.get(request.tenant_id)
         # Read the text (the classifier embeds it) without holding a database connection.
         scores = await self._detectors.read_message(policy, request.text, request.embedding)
+        streaks = await self._streaks(request, policy, frustrated=FRUSTRATION in scores)
+        findings = self._detectors.decide(
+            policy, scores, turn_index=request.turn_index, streaks=streaks
+        )
+        self._assessments.labels(escalate=str(bool(findings.reasons)).lower()).inc()
+        if not findings.reasons:
+            return request.follow(EscalationAssessed, escalate=False, signals=findings.signals)
+        for reason in findings.reasons:
+            self._escalations.labels(reason=reason).inc()
         async with self._outbox.unit_of_work() as uow:
-            streaks = await self._streaks(uow, request, policy, frustrated=FRUSTRATION in scores)
-            findings = self._detectors.decide(
-                policy, scores, turn_index=request.turn_index, streaks=streaks
-            )
-            self._assessments.labels(escalate=str(bool(findings.reasons)).lower()).inc()
-            if not findings.reasons:
-                return request.follow(EscalationAssessed, escalate=False, signals=findings.signals)
-            for reason in findings.reasons:
-                self._escalations.labels(reason=reason).inc()
             ticket, opened = await open_ticket(
                 uow,
                 cause=request,
@@ -153,7 +153,6 @@ class EscalationService:
 
     async def _streaks(
         self,
-        uow: UnitOfWork,
         request: EscalationAssessRequested,
         policy: EscalationPolicy,
         *,
@@ -171,7 +170,7 @@ class EscalationService:
         def counted(column: sa.Column[int], now: bool) -> sa.Case[int]:
             return sa.case((same_turn, column), else_=column + 1 if now else 0)
 
-        stored = await uow.conn.execute(
+        upsert = (
             insert(session_stats)
             .values(
                 tenant_id=request.tenant_id,
@@ -192,5 +191,6 @@ class EscalationService:
             )
             .returning(session_stats.c.low_confidence_streak, session_stats.c.frustration_streak)
         )
-        row = stored.one()
+        async with self._outbox.autocommit() as conn:
+            row = (await conn.execute(upsert)).one()
         return Streaks(low_confidence=int(row[0]), frustrated=int(row[1]))

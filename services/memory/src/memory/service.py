@@ -235,7 +235,7 @@ class MemoryStore:
     async def _load(
         self, request: MemoryRecallRequested, owner: str, now: datetime
     ) -> tuple[Sequence[Any], Sequence[Any]]:
-        async with self._outbox.reading() as conn:
+        async with self._outbox.autocommit() as conn:
             fact_rows = (
                 await conn.execute(
                     sa.select(facts).where(

@@ -123,15 +123,15 @@ class Outbox:
             await self._dispatch(uow.written)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads that need no snapshot of their own: each statement commits
-        by itself, which spares the BEGIN and COMMIT round trips."""
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose statements each commit by themselves, for reads that need no
+        snapshot of their own and single-statement writes: no BEGIN and COMMIT round trips."""
         async with self._engine.connect() as conn:
             yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def seen(self, consumer: str, event_id: UUID) -> bool:
         """Whether `consumer` already committed its handling of `event_id`."""
-        async with self.reading() as conn:
+        async with self.autocommit() as conn:
             found = await conn.execute(
                 sa.select(self._inbox.c.event_id).where(
                     self._inbox.c.consumer == consumer, self._inbox.c.event_id == event_id
@@ -146,7 +146,7 @@ class Outbox:
         except Exception:
             log.warning("publishing from the outbox failed; the sweeper will retry", exc_info=True)
             return
-        async with self._engine.begin() as conn:
+        async with self.autocommit() as conn:
             await conn.execute(
                 self._outbox.delete().where(self._outbox.c.id.in_([r["id"] for r in rows]))
             )

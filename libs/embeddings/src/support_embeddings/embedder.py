@@ -90,8 +90,8 @@ class Embedder:
     def _similar_lengths(self, texts: Sequence[str]) -> list[list[int]]:
         """Positions of `texts` in batches of at most `batch_size`, shortest first, each text
         within the padding slack of its batch's shortest (lengths as the model truncates them)."""
-        if len(texts) <= 1:
-            return [list(range(len(texts)))] if texts else []
+        if len(texts) == 1:
+            return [[0]]  # nothing to sort: no second tokenisation
         limit = (self.tokenizer.truncation or {}).get("max_length", sys.maxsize)
         encoded = self._counter.encode_batch(list(texts), add_special_tokens=False)
         lengths = [min(len(e.ids), limit) for e in encoded]

@@ -217,3 +217,37 @@ async def test_a_customer_turns_search_keeps_staff_passages_apart(stack: dict[st
     plain = RetrievalRequested(tenant_id="demo", query=f"How do I order a new {word} card?")
     default = await probe.instance.request(plain, RetrievalCompleted, timeout=20)
     assert f"desk-{word}" not in {c.document_id for c in default.chunks} and not default.guidance
+
+
+async def test_a_customer_pages_section_written_to_staff_is_staff_only(
+    stack: dict[str, Any],
+) -> None:
+    word = topic()
+    doc_id = f"page-{word}"
+    for_you = " ".join(
+        f"You can replace a damaged {word} card from the Cards page of the app, step {n}."
+        for n in range(6)
+    )
+    for_staff = " ".join(
+        f"Ask the customer to confirm the {word} card's last four digits, check {n}."
+        for n in range(6)
+    )
+    content = f"## Replacing your card\n\n{for_you}\n\n## Agent steps\n\n{for_staff}"
+    async with admin(stack["gateway"]) as client:
+        posted = await client.post(
+            "/v1/kb/documents", json={"id": doc_id, "title": "Cards", "content": content}
+        )
+        assert posted.status_code == 202, posted.text
+        assert (await settled(client, doc_id))["status"] == "indexed"
+        assert doc_id in await listed(client, "customer")
+    probe: ServiceRuntime = stack["probe"]
+    cited, guidance = "", ""
+    for query in (f"replace a damaged {word} card", f"confirm the {word} card's last digits"):
+        request = RetrievalRequested(
+            tenant_id="demo", query=query, audiences=["customer"], guidance_top_k=2
+        )
+        reply = await probe.instance.request(request, RetrievalCompleted, timeout=20)
+        cited += " ".join(c.text or "" for c in reply.chunks if c.document_id == doc_id)
+        guidance += " ".join(g.text or "" for g in reply.guidance if g.document_id == doc_id)
+    assert "You can replace" in cited and "Ask the customer" not in cited
+    assert "Ask the customer" in guidance

@@ -57,3 +57,18 @@ def test_chunk_ids_are_stable_and_change_with_content_or_scope() -> None:
 def test_embedding_text_names_the_title_and_headings() -> None:
     chunk = chunk_document("t/d", DOCUMENT, count=words, budget=12)[-1]
     assert chunk.embedding_text("Card guide").startswith("Card guide > Cards > Fees > Foreign")
+
+
+def test_a_section_written_to_staff_is_chunked_apart_without_overlap() -> None:
+    page = (
+        "# Cards\n\n## Replacing your card\n\n"
+        + " ".join(f"You can order card number {n} in the app." for n in range(4))
+        + "\n\n## Agent steps\n\n"
+        + " ".join(f"Ask the customer for digit {n}." for n in range(4))
+        + "\n\n## Fees\n\nYou pay nothing for a replacement card."
+    )
+    chunks = chunk_document("t/d", page, count=words, budget=200, overlap=16)
+    assert [c.to_staff for c in chunks] == [False, True, False]
+    staff = chunks[1].text
+    assert staff.startswith("Ask the customer") and "You can" not in staff
+    assert "customer" not in chunks[0].text + chunks[2].text

@@ -2,16 +2,21 @@
 
 Each chunk keeps its document's title, the heading path it falls under and its position.
 A block longer than the budget is split at sentences (then words); consecutive chunks share
-a small overlap so a fact cut at a boundary is still found whole in one of them.
+a small overlap so a fact cut at a boundary is still found whole in one of them. A section
+written to staff (`staff_voice.py`) is chunked on its own, without overlap into or out of it,
+so its chunks can be indexed staff-only and no other chunk carries its text.
 """
 
 import hashlib
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+
+from support_core.staff_voice import section_to_staff, sentences_of
 
 CHUNK_NAMESPACE = uuid.UUID("8f4c7d2e-5b1a-4e63-9a0f-3c2d1b7e6a55")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
@@ -35,6 +40,7 @@ class Chunk:
     position: int
     heading_path: tuple[str, ...]
     text: str
+    to_staff: bool = False
 
     def embedding_text(self, title: str) -> str:
         """What is embedded: the title and heading path give the passage its context."""
@@ -121,6 +127,14 @@ def section_depth(found: list[Block]) -> int:
     return 1
 
 
+def staff_sections(found: list[Block]) -> set[tuple[str, ...]]:
+    """The heading paths whose sections are written to staff."""
+    sections: defaultdict[tuple[str, ...], list[str]] = defaultdict(list)
+    for block in found:
+        sections[block.heading_path] += sentences_of(block.text)
+    return {path for path, sentences in sections.items() if section_to_staff(sentences)}
+
+
 def chunk_id(scope: str, position: int, text: str) -> str:
     """Stable id: the same text at the same place of the same document gets the same id."""
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -133,28 +147,35 @@ def chunk_document(
     """Chunks of a document; `scope` (tenant, session, document) makes chunk ids unique."""
     found = blocks(markdown)
     depth = section_depth(found)
+    to_staff = staff_sections(found)
     units: list[Block] = []
     for block in found:
         if count(block.text) <= budget:
             units.append(block)
         else:
             units += [Block(block.heading_path, p) for p in _pieces(block.text, budget, count)]
-    packed: list[tuple[tuple[str, ...], list[str]]] = []
+    packed: list[tuple[tuple[str, ...], bool, list[str]]] = []
     size = 0
     for unit in units:
         tokens = count(unit.text)
+        staff = unit.heading_path in to_staff
         new_section = bool(packed) and unit.heading_path[:depth] != packed[-1][0][:depth]
-        if not packed or size + tokens > budget or (new_section and size > budget // 2):
-            packed.append((unit.heading_path, []))
+        if (
+            not packed
+            or staff != packed[-1][1]
+            or size + tokens > budget
+            or (new_section and size > budget // 2)
+        ):
+            packed.append((unit.heading_path, staff, []))
             size = 0
-        packed[-1][1].append(unit.text)
+        packed[-1][2].append(unit.text)
         size += tokens
     chunks: list[Chunk] = []
-    previous = ""
-    for position, (path, texts) in enumerate(packed):
+    previous, previous_staff = "", False
+    for position, (path, staff, texts) in enumerate(packed):
         body = "\n\n".join(texts)
-        lead = _tail(previous, overlap, count) if previous else ""
+        lead = _tail(previous, overlap, count) if previous and staff == previous_staff else ""
         text = f"{lead}\n\n{body}" if lead else body
-        chunks.append(Chunk(chunk_id(scope, position, text), position, path, text))
-        previous = body
+        chunks.append(Chunk(chunk_id(scope, position, text), position, path, text, staff))
+        previous, previous_staff = body, staff
     return chunks

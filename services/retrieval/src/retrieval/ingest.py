@@ -8,9 +8,13 @@ from typing import Any
 from qdrant_client import models
 
 from retrieval.chunking import chunk_document
-from retrieval.index import KB_SCOPE
+from retrieval.index import INTERNAL, KB_SCOPE
 from retrieval.lexical import LexicalEncoder
 from support_embeddings import Embedder
+
+# Part of every content hash: a change to how documents are indexed re-indexes them when they
+# are ingested again, even unchanged.
+INDEXING = "staff-sections"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class SourceDocument:
             self.source_url or "",
             repr(sorted(self.metadata.items())),
             self.audience,
+            INDEXING,
         ):
             digest.update(part.encode())
             digest.update(b"\x00")
@@ -99,7 +104,7 @@ class PointBuilder:
                             "source_url": document.source_url,
                             "metadata": document.metadata,
                             "expires_at": document.expires_at,
-                            "audience": document.audience,
+                            "audience": INTERNAL if chunk.to_staff else document.audience,
                         },
                     )
                     for chunk in chunks

@@ -4,11 +4,15 @@ the Markdown taken out.
 Emphasis, code marks, links and HTML go; headings and a list's lead-in ("Steps:") are context,
 not statements; a two-column table row reads as a fact ("Annual fee: $95"), wider tables are
 left out; a sentence the chunk cut at its start (lower-case first word) is dropped, so nothing
-is quoted from mid-sentence or mid-list.
+is quoted from mid-sentence or mid-list. A sentence written to staff (`staff_voice.py`: "Ask
+the customer to…", "Say: '…'") and a template's unfilled placeholder ("[amount]",
+"{{name}}") are not for the customer either.
 """
 
 import re
 from dataclasses import dataclass
+
+from support_core.staff_voice import to_staff
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
@@ -25,6 +29,7 @@ INLINE = (
     (re.compile(r"`([^`]*)`"), r"\1"),
     (re.compile(r"[*_]{2,}"), ""),
 )
+PLACEHOLDER = re.compile(r"\[(?!\d+\])[^\]\n]{1,40}\](?!\()|\{\{[^}\n]+\}\}")
 FACT = re.compile(r"^(?P<label>[A-Z][^:.!?]{1,60}?):\s+(?P<value>\S.*)$")
 MIN_WORDS = 3
 
@@ -65,7 +70,7 @@ def statements(passage: str) -> list[Statement]:
         for sentence in SENTENCE_END.split(text):
             if statement := _sentence(sentence, closes=item):
                 found.append(statement)
-    return found
+    return [s for s in found if not (to_staff(s.text) or PLACEHOLDER.search(s.text))]
 
 
 def _blocks(passage: str) -> list[str]:

@@ -3,6 +3,8 @@ in the order asked, a statement per product compared, an honest "I couldn't find
 request the knowledge base does not cover, and "nothing matched" told apart from "could not
 search"."""
 
+import pytest
+
 from contracts import Source
 from orchestrator.generators.base import CANNOT_LOOK_UP, DONT_KNOW, GenerationInput, Request
 from orchestrator.generators.extractive import ExtractiveGenerator
@@ -99,6 +101,41 @@ def test_a_comparison_quotes_each_product_named() -> None:
         "Cash back on dining purchases for the Bronze Rewards Card: 1.5%. [2]"
     )
     assert cited == [SILVER, BRONZE]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("How long does a bank transfer take?", "Bank transfers take 3 business days to arrive."),
+        ("How much does a bank transfer cost?", "Bank transfers cost $2 each."),
+    ],
+)
+def test_the_statement_giving_the_kind_of_answer_asked_for_comes_first(
+    question: str, first: str
+) -> None:
+    transfers = source(
+        "transfers",
+        "Bank transfers",
+        "Bank transfers you take or cost-share from the app are tracked in your activity. "
+        "Bank transfers cost $2 each. Bank transfers take 3 business days to arrive.",
+    )
+    given = GenerationInput(question=question, sources=[transfers], confidence=0.8)
+    text, _, _ = GENERATOR.compose(given)
+    assert text.startswith(f"{first} [1]")
+
+
+def test_the_next_sentence_follows_only_when_its_own_words_answer_too() -> None:
+    transfers = source(
+        "transfers",
+        "Bank transfers",
+        "Bank transfers take 3 business days to arrive. Statements are sent monthly. "
+        "Bank transfers sent after 5 pm take a day longer.",
+    )
+    question = "How long do bank transfers take?"
+    text, _, _ = GENERATOR.compose(
+        GenerationInput(question=question, sources=[transfers], confidence=0.8)
+    )
+    assert text == "Bank transfers take 3 business days to arrive. [1]"
 
 
 def test_each_request_gets_its_part_in_order_and_an_uncovered_one_says_so() -> None:

@@ -4,7 +4,9 @@ the statements of its passages that answer it best, cited.
 Statements (whole sentences and list facts, Markdown removed: `statements.py`) are scored by
 how much of the request they cover: its terms (stemmed, stop words and numbers removed, each
 weighted by how rare it is among the candidate statements) found in the statement or its
-passage's title, with a small preference for better ranked passages and earlier statements. A
+passage's title, with a small preference for better ranked passages and earlier statements, and
+a larger one for a statement that gives the kind of answer asked for (a duration to "how long",
+an amount to "how much": `answer_kinds.py`). A
 request gets its best statement (and the next one of the same passage when that answers too),
 plus the best of up to two other passages that each cover at least 70 % as much (measured with
 `support eval run`: docs/retrieval.md); a request that names a product is answered from that
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from py_rust_stemmers import SnowballStemmer
 
 from contracts import Source
+from orchestrator.generators.answer_kinds import answer_kind
 from orchestrator.generators.base import (
     CANNOT_LOOK_UP,
     DONT_KNOW,
@@ -103,6 +106,7 @@ class ExtractiveGenerator:
         min_terms: int = 2,
         sources_per_request: int = 3,
         second_source_share: float = 0.7,
+        answer_kind_bonus: float = 0.15,
     ) -> None:
         self._min_confidence = min_confidence
         self._max_sources = max_sources
@@ -110,6 +114,7 @@ class ExtractiveGenerator:
         self._min_terms = min_terms
         self._sources_per_request = sources_per_request
         self._second_source_share = second_source_share
+        self._answer_kind_bonus = answer_kind_bonus
 
     async def draft(self, given: GenerationInput) -> Draft:
         """Compose the answer at once; stream it in pieces."""
@@ -188,8 +193,16 @@ class ExtractiveGenerator:
         def coverage(candidate: Candidate) -> float:
             return sum(weights.get(t, 1.0) for t in wanted & candidate.terms) / total
 
+        kind = answer_kind(request.text)
+
         def value(candidate: Candidate) -> float:
-            return coverage(candidate) - 0.05 * candidate.rank - 0.005 * candidate.position
+            gives = bool(kind and kind.search(candidate.statement.text))
+            return (
+                coverage(candidate)
+                + self._answer_kind_bonus * gives
+                - 0.05 * candidate.rank
+                - 0.005 * candidate.position
+            )
 
         usable = [
             c
@@ -215,6 +228,8 @@ class ExtractiveGenerator:
             and c.position == best.position + 1
             and not c.statement.is_fact
             and coverage(c) >= coverage(best) / 2
+            # in its own words: every statement of the passage shares the title's
+            and len(wanted & terms(c.statement.text)) >= needed
         ]
         others: list[Candidate] = []
         for candidate in sorted(usable, key=value, reverse=True):

@@ -241,13 +241,13 @@ async def test_a_customer_pages_section_written_to_staff_is_staff_only(
         assert (await settled(client, doc_id))["status"] == "indexed"
         assert doc_id in await listed(client, "customer")
     probe: ServiceRuntime = stack["probe"]
-    cited, guidance = "", ""
     for query in (f"replace a damaged {word} card", f"confirm the {word} card's last digits"):
         request = RetrievalRequested(
             tenant_id="demo", query=query, audiences=["customer"], guidance_top_k=2
         )
         reply = await probe.instance.request(request, RetrievalCompleted, timeout=20)
-        cited += " ".join(c.text or "" for c in reply.chunks if c.document_id == doc_id)
-        guidance += " ".join(g.text or "" for g in reply.guidance if g.document_id == doc_id)
-    assert "You can replace" in cited and "Ask the customer" not in cited
+        # The page stays citable by its customer section, whichever section matched best.
+        cited = " ".join(c.text or "" for c in reply.chunks if c.document_id == doc_id)
+        assert "You can replace" in cited and "Ask the customer" not in cited
+    guidance = " ".join(g.text or "" for g in reply.guidance if g.document_id == doc_id)
     assert "Ask the customer" in guidance

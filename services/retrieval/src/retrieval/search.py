@@ -14,7 +14,7 @@ own. Settings measured with `support eval run` and bench/retrieval_eval.py (docs
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -91,9 +91,13 @@ def snippet(text: str, limit: int, relevance: Callable[[str], float] | None = No
     return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
 
 
+STAFF = frozenset({INTERNAL})
+
+
 @dataclass
 class Ranked:
-    """Documents by fused score, each with its best chunks."""
+    """Documents by fused score, each with its best chunks of each audience (a customer page
+    may have sections written to staff)."""
 
     scores: dict[str, float]
     chunks: dict[str, list[Hit]]
@@ -101,6 +105,11 @@ class Ranked:
     def order(self) -> list[str]:
         """Document ids, best first."""
         return sorted(self.scores, key=self.scores.__getitem__, reverse=True)
+
+    def of(self, document: str, audiences: frozenset[str] | None) -> list[Hit]:
+        """The document's best chunks of `audiences` (all if None), best first."""
+        hits = self.chunks.get(document, [])
+        return [h for h in hits if audiences is None or audience_of(h.payload) in audiences]
 
 
 def fuse(rankings: list[tuple[float, list[Hit]]], *, rrf_k: int, per_document: int) -> Ranked:
@@ -118,11 +127,13 @@ def fuse(rankings: list[tuple[float, list[Hit]]], *, rrf_k: int, per_document: i
                 seen.add(document)
                 document_score[document] += weight / (rrf_k + len(seen))
     best: defaultdict[str, list[Hit]] = defaultdict(list)
+    kept: Counter[tuple[str, str]] = Counter()
     for point_id in sorted(chunk_score, key=chunk_score.__getitem__, reverse=True):
         hit = chunks[point_id]
-        group = best[hit.payload["document_id"]]
-        if len(group) < per_document:
-            group.append(hit)
+        part = (hit.payload["document_id"], audience_of(hit.payload))
+        if kept[part] < per_document:
+            kept[part] += 1
+            best[part[0]].append(hit)
     return Ranked(dict(document_score), dict(best))
 
 
@@ -189,7 +200,8 @@ class Searcher:
         guidance_top_k: int = 0,
     ) -> SearchResult:
         """Ranked passages of `audiences` (all if None), best first, at most `per_document`
-        from each document; with `guidance_top_k`, that many staff-only passages apart.
+        of each audience from each document; with `guidance_top_k`, that many staff-only
+        passages apart.
 
         `embedding` (the query's, made by the sender) is used when the query fits one window.
         """
@@ -227,8 +239,7 @@ class Searcher:
             )
 
         def wanted(found: Ranked, document: str) -> bool:
-            audience = audience_of(found.chunks[document][0].payload)
-            return audiences is None or audience in audiences
+            return bool(found.of(document, audiences))
 
         order = ranked.order()
         chosen = [d for d in order if wanted(ranked, d)][:top_k]
@@ -237,18 +248,15 @@ class Searcher:
             for document in match.documents:
                 if document not in chosen:
                     chosen.append(document)
-        staff = [
-            d
-            for d in order
-            if d not in chosen and audience_of(ranked.chunks[d][0].payload) == INTERNAL
-        ]
-        sources = [source(hit, ranked.scores[d]) for d in chosen for hit in ranked.chunks[d]]
-        guidance = [source(ranked.chunks[d][0], ranked.scores[d]) for d in staff][:guidance_top_k]
+        cited_staff = audiences is None or INTERNAL in audiences
+        staff = [d for d in order if ranked.of(d, STAFF) and not (cited_staff and d in chosen)]
+        sources = [source(hit, ranked.scores[d]) for d in chosen for hit in ranked.of(d, audiences)]
+        guidance = [source(ranked.of(d, STAFF)[0], ranked.scores[d]) for d in staff]
         return SearchResult(
             sources,
             _confidence(dense_hits, audiences),
-            guidance,
-            [match.contract(ranked) for match in requests],
+            guidance[:guidance_top_k],
+            [match.contract(ranked, audiences) for match in requests],
         )
 
     async def _rank(
@@ -355,11 +363,11 @@ class Request:
     confidence: float | None
     names: list[str]
 
-    def contract(self, ranked: Ranked) -> RequestMatch:
+    def contract(self, ranked: Ranked, audiences: frozenset[str] | None) -> RequestMatch:
         """As the event carries it."""
         return RequestMatch(
             text=self.text,
-            chunk_ids=[hit.point_id for d in self.documents for hit in ranked.chunks[d]],
+            chunk_ids=[hit.point_id for d in self.documents for hit in ranked.of(d, audiences)],
             confidence=self.confidence,
             names=self.names,
         )

@@ -121,7 +121,7 @@ def test_the_statement_giving_the_kind_of_answer_asked_for_comes_first(
     )
     given = GenerationInput(question=question, sources=[transfers], confidence=0.8)
     text, _, _ = GENERATOR.compose(given)
-    assert text.startswith(f"{first} [1]")
+    assert text.startswith(first)
 
 
 def test_the_next_sentence_follows_only_when_its_own_words_answer_too() -> None:
@@ -136,6 +136,24 @@ def test_the_next_sentence_follows_only_when_its_own_words_answer_too() -> None:
         GenerationInput(question=question, sources=[transfers], confidence=0.8)
     )
     assert text == "Bank transfers take 3 business days to arrive. [1]"
+
+
+def test_asked_how_to_do_something_the_answer_quotes_the_numbered_steps() -> None:
+    deposits = source(
+        "deposits",
+        "Depositing a check",
+        "You can deposit a check from the app.\n\n"
+        "1. Open the app and sign in.\n2. Choose Deposit a check.\n"
+        "3. Photograph the check:\n   - Front: all four corners visible.\n"
+        "4. Submit the deposit.\n\nDeposits made after 9 pm post the next day.",
+    )
+    text, _, _ = GENERATOR.compose(
+        GenerationInput(question="How do I deposit a check?", sources=[deposits], confidence=0.8)
+    )
+    assert text == (
+        "Open the app and sign in. Choose Deposit a check. "
+        "Front: all four corners visible. Submit the deposit. [1]"
+    )
 
 
 def test_each_request_gets_its_part_in_order_and_an_uncovered_one_says_so() -> None:

@@ -2,7 +2,8 @@
 
 "How long does a transfer take?" wants a duration and "How much is the fee?" an amount: among
 statements that cover the question's words about as well, the one that states a duration or an
-amount answers it (the classic answer-type check of question answering).
+amount answers it (the classic answer-type check of question answering). "How do I…?" wants
+the steps, when a passage numbers them.
 """
 
 import re
@@ -24,6 +25,11 @@ DURATION = re.compile(
     r"|\b(?:immediately|instantly|same[- ]day|next[- ]day|overnight)\b",
     re.IGNORECASE,
 )
+STEPS_ASKED = re.compile(
+    r"\bhow\s+(?:do|can|could|should|would)\s+(?:i|we)\b|\bhow\s+to\b"
+    r"|\bsteps?\s+(?:to|for)\b|\bwhat\s+(?:are\s+)?the\s+steps\b",
+    re.IGNORECASE,
+)
 AMOUNT = re.compile(r"[$€£]\s?\d|\d\s?%|\b\d+(?:\.\d+)?\s*percent\b", re.IGNORECASE)
 
 
@@ -34,3 +40,8 @@ def answer_kind(question: str) -> re.Pattern[str] | None:
     if AMOUNT_ASKED.search(question):
         return AMOUNT
     return None
+
+
+def asks_for_steps(question: str) -> bool:
+    """Whether the question asks how to do something."""
+    return bool(STEPS_ASKED.search(question))

@@ -6,8 +6,9 @@ how much of the request they cover: its terms (stemmed, stop words and numbers r
 weighted by how rare it is among the candidate statements) found in the statement or its
 passage's title, with a small preference for better ranked passages and earlier statements, and
 a larger one for a statement that gives the kind of answer asked for (a duration to "how long",
-an amount to "how much": `answer_kinds.py`). A
-request gets its best statement (and the next one of the same passage when that answers too),
+an amount to "how much", a numbered step to "how do I": `answer_kinds.py`). A
+request gets its best statement (and the next one of the same passage when that answers too;
+asked how to do something, with a numbered step best, the rest of that list),
 plus the best of up to two other passages that each cover at least 70 % as much (measured with
 `support eval run`: docs/retrieval.md); a request that names a product is answered from that
 product's passages, not its variants'; one that names several ("the Silver card compared to the
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from py_rust_stemmers import SnowballStemmer
 
 from contracts import Source
-from orchestrator.generators.answer_kinds import answer_kind
+from orchestrator.generators.answer_kinds import answer_kind, asks_for_steps
 from orchestrator.generators.base import (
     CANNOT_LOOK_UP,
     DONT_KNOW,
@@ -107,6 +108,7 @@ class ExtractiveGenerator:
         sources_per_request: int = 3,
         second_source_share: float = 0.7,
         answer_kind_bonus: float = 0.15,
+        max_steps: int = 8,
     ) -> None:
         self._min_confidence = min_confidence
         self._max_sources = max_sources
@@ -115,6 +117,7 @@ class ExtractiveGenerator:
         self._sources_per_request = sources_per_request
         self._second_source_share = second_source_share
         self._answer_kind_bonus = answer_kind_bonus
+        self._max_steps = max_steps
 
     async def draft(self, given: GenerationInput) -> Draft:
         """Compose the answer at once; stream it in pieces."""
@@ -145,13 +148,13 @@ class ExtractiveGenerator:
                 continue
             answered += 1
             compared = len(request.names) >= 2
-            quotes = []
+            quotes: list[tuple[str, int]] = []
             for candidate in chosen:
                 text = self._render(candidate, compared)
                 if text not in used:
                     used.update((text, candidate.statement.text))
-                    quotes.append(f"{text} [{self._cite(candidate.source, cited)}]")
-            parts.append(" ".join(quotes))
+                    quotes.append((text, self._cite(candidate.source, cited)))
+            parts.append(_with_citations(quotes))
         if not answered:
             return prefix + DONT_KNOW, [], True
         separator = "\n\n" if len(requests) > 1 else " "
@@ -194,12 +197,17 @@ class ExtractiveGenerator:
             return sum(weights.get(t, 1.0) for t in wanted & candidate.terms) / total
 
         kind = answer_kind(request.text)
+        steps = asks_for_steps(request.text)
+
+        def gives(candidate: Candidate) -> bool:
+            if kind is not None:
+                return bool(kind.search(candidate.statement.text))
+            return steps and candidate.statement.step
 
         def value(candidate: Candidate) -> float:
-            gives = bool(kind and kind.search(candidate.statement.text))
             return (
                 coverage(candidate)
-                + self._answer_kind_bonus * gives
+                + self._answer_kind_bonus * gives(candidate)
                 - 0.05 * candidate.rank
                 - 0.005 * candidate.position
             )
@@ -221,16 +229,19 @@ class ExtractiveGenerator:
         if not usable:
             return []
         best = max(usable, key=value)
-        following = [
-            c
-            for c in usable
-            if c.source == best.source
-            and c.position == best.position + 1
-            and not c.statement.is_fact
-            and coverage(c) >= coverage(best) / 2
-            # in its own words: every statement of the passage shares the title's
-            and len(wanted & terms(c.statement.text)) >= needed
-        ]
+        if steps and best.statement.step:
+            following = self._rest_of_list(best, candidates)
+        else:
+            following = [
+                c
+                for c in usable
+                if c.source == best.source
+                and c.position == best.position + 1
+                and not c.statement.is_fact
+                and coverage(c) >= coverage(best) / 2
+                # in its own words: every statement of the passage shares the title's
+                and len(wanted & terms(c.statement.text)) >= needed
+            ][:1]
         others: list[Candidate] = []
         for candidate in sorted(usable, key=value, reverse=True):
             if len(others) + 1 >= self._sources_per_request:
@@ -239,7 +250,17 @@ class ExtractiveGenerator:
                 coverage(candidate) >= self._second_source_share * coverage(best)
             ):
                 others.append(candidate)
-        return [best, *following[:1], *others]
+        return [best, *following, *others]
+
+    def _rest_of_list(self, first: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+        """The list items that follow a step in its passage (the rest of the procedure)."""
+        items = {c.position: c for c in candidates if c.source == first.source}
+        rest = []
+        position = first.position + 1
+        while position in items and items[position].statement.listed:
+            rest.append(items[position])
+            position += 1
+        return rest[: self._max_steps - 1]
 
     @staticmethod
     def _cite(source: Source, cited: list[Source]) -> int:
@@ -267,6 +288,16 @@ class ExtractiveGenerator:
         ):
             return f"{statement.label} for the {subject}: {statement.value}."
         return text
+
+
+def _with_citations(quotes: list[tuple[str, int]]) -> str:
+    """Quotes in order, each run of quotes from one source followed by its citation."""
+    return " ".join(
+        text if following == number else f"{text} [{number}]"
+        for (text, number), following in zip(
+            quotes, [n for _, n in quotes[1:]] + [None], strict=True
+        )
+    )
 
 
 def _about(source: Source, name: str) -> bool:

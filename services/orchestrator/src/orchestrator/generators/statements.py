@@ -10,12 +10,13 @@ the customer to…", "Say: '…'") and a template's unfilled placeholder ("[amou
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from support_core.staff_voice import to_staff
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 HEADING = re.compile(r"^\s*#{1,6}\s")
 RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
@@ -36,11 +37,14 @@ MIN_WORDS = 3
 
 @dataclass(frozen=True)
 class Statement:
-    """A quotable statement; a fact is a `label: value` pair from a list or table."""
+    """A quotable statement; a fact is a `label: value` pair from a list or table; `listed`
+    if it comes from a list item, `step` if from a numbered one."""
 
     text: str
     label: str | None = None
     value: str | None = None
+    listed: bool = False
+    step: bool = False
 
     @property
     def is_fact(self) -> bool:
@@ -62,14 +66,14 @@ def statements(passage: str) -> list[Statement]:
         if block.startswith("|"):
             found += _table_row(block)
             continue
-        item = bool(LIST_MARK.match(block))
+        item, step = bool(LIST_MARK.match(block)), bool(NUMBERED.match(block))
         text = plain(LIST_MARK.sub("", block))
         if item and (fact := _fact(text)):
-            found.append(fact)
+            found.append(replace(fact, listed=True, step=step))
             continue
         for sentence in SENTENCE_END.split(text):
             if statement := _sentence(sentence, closes=item):
-                found.append(statement)
+                found.append(replace(statement, listed=item, step=step))
     return [s for s in found if not (to_staff(s.text) or PLACEHOLDER.search(s.text))]
 
 

@@ -1,13 +1,16 @@
 """Soak: customers arrive at a fixed rate for SOAK_MINUTES (3 by default; `task soak` runs 30).
 Every minute it prints each service's memory and open file descriptors (its sockets among
 them), the messages waiting in the broker and the minute's p90 and p99 turn times; after the
-first (warm-up) minute, memory and queues stay within 10 % of the second minute's figures, and
-the later half of the minutes' median p90 within 10 % of the earlier half's.
+first (warm-up) minute, memory and queues stay within 10 % of the second minute's figures, and,
+in a run long enough to tell a drift from the host (halves of JUDGED_HALF minutes or more, as
+`task soak`), the later half of the minutes' median p90 within 10 % of the earlier half's.
 
 Latency gets room for what is not a drift on a shared 2-core machine. A pause of a second or
 two (the host, a database checkpoint) moves one minute's p99 by seconds but its p90 less, so
 p90 is the latency judged; and a minute's p90 still swings by a third from one minute to the
-next there (docs/reliability.md), so it is the halves' medians that are compared. The database
+next there (docs/reliability.md), so it is the halves' medians that are compared. In the
+default 3-minute run each half is one minute: on this host a whole minute can run slower than
+the one before with nothing drifting, so there the latency is printed, not judged. The database
 and Redis connection pools may fill up to their bounds during such a pause, so descriptors may
 grow by up to POOLS once; a leak grows past that.
 
@@ -38,6 +41,7 @@ RATE = float(os.environ.get("SOAK_RATE", "6"))  # turns per second
 SESSIONS = 40
 MINUTE = float(os.environ.get("SOAK_MINUTE_SECONDS", "60"))
 TOLERANCE = 0.10
+JUDGED_HALF = 5  # minutes in each half of a run whose latency is judged
 POOLS = 20  # the database pool's 10 + 5 overflow, and Redis connections opened in a burst
 QUESTIONS = ("How do I freeze my card?", "What does a transfer abroad cost?", "Where is my PIN?")
 
@@ -157,6 +161,8 @@ async def test_memory_connections_queues_and_latency_stay_flat(stack: ChaosStack
         assert minute.queued <= max(baseline.queued * (1 + TOLERANCE), RATE), minute
         assert minute.turns >= statistics.mean([baseline.turns, minute.turns]) * 0.9
     judged = minutes[1:]
+    if len(judged) < 2 * JUDGED_HALF:
+        return
     earlier = statistics.median(m.p90_ms for m in judged[: max(len(judged) // 2, 1)])
     latest = statistics.median(m.p90_ms for m in judged[len(judged) // 2 :])
     assert latest <= earlier * (1 + TOLERANCE) + 20, (earlier, latest, judged)

@@ -145,7 +145,8 @@ def test_asked_how_to_do_something_the_answer_quotes_the_numbered_steps() -> Non
         "You can deposit a check from the app.\n\n"
         "1. Open the app and sign in.\n2. Choose Deposit a check.\n"
         "3. Photograph the check:\n   - Front: all four corners visible.\n"
-        "4. Submit the deposit.\n\nDeposits made after 9 pm post the next day.",
+        "4. Submit the deposit.\n- Deposit fee: none.\n\n"
+        "Deposits made after 9 pm post the next day.",
     )
     text, _, _ = GENERATOR.compose(
         GenerationInput(question="How do I deposit a check?", sources=[deposits], confidence=0.8)

@@ -253,13 +253,16 @@ class ExtractiveGenerator:
         return [best, *following, *others]
 
     def _rest_of_list(self, first: Candidate, candidates: list[Candidate]) -> list[Candidate]:
-        """The list items that follow a step in its passage (the rest of the procedure)."""
+        """The steps that follow a step in its passage, with the items nested between them
+        (the rest of the procedure, not a list of facts after it)."""
         items = {c.position: c for c in candidates if c.source == first.source}
         rest = []
         position = first.position + 1
         while position in items and items[position].statement.listed:
             rest.append(items[position])
             position += 1
+        while rest and not rest[-1].statement.step:
+            rest.pop()
         return rest[: self._max_steps - 1]
 
     @staticmethod

@@ -251,11 +251,13 @@ class Searcher:
         cited_staff = audiences is None or INTERNAL in audiences
         staff = [d for d in order if ranked.of(d, STAFF) and not (cited_staff and d in chosen)]
         sources = [source(hit, ranked.scores[d]) for d in chosen for hit in ranked.of(d, audiences)]
-        guidance = [source(ranked.of(d, STAFF)[0], ranked.scores[d]) for d in staff]
+        guidance = [
+            source(ranked.of(d, STAFF)[0], ranked.scores[d]) for d in staff[:guidance_top_k]
+        ]
         return SearchResult(
             sources,
             _confidence(dense_hits, audiences),
-            guidance[:guidance_top_k],
+            guidance,
             [match.contract(ranked, audiences) for match in requests],
         )
 

@@ -22,6 +22,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from py_rust_stemmers import SnowballStemmer
 
@@ -296,10 +298,8 @@ class ExtractiveGenerator:
 def _with_citations(quotes: list[tuple[str, int]]) -> str:
     """Quotes in order, each run of quotes from one source followed by its citation."""
     return " ".join(
-        text if following == number else f"{text} [{number}]"
-        for (text, number), following in zip(
-            quotes, [n for _, n in quotes[1:]] + [None], strict=True
-        )
+        " ".join(text for text, _ in run) + f" [{number}]"
+        for number, run in groupby(quotes, key=itemgetter(1))
     )
 
 
